@@ -1,0 +1,27 @@
+// lumbung: the command-line interface to a ledger (DESIGN §7.1).
+
+#include <iostream>
+
+#include "cli.h"
+
+int main(int argc, char** argv) {
+  using namespace lumbung::cli;
+  CLI::App app{"lumbung: a verifiable ledger for social aid and community funds"};
+  app.require_subcommand(1);
+  // --data (and other top-level options) may follow the subcommand too.
+  app.fallthrough();
+  app.set_version_flag("--version", "lumbung 0.1.0");
+  Context ctx;
+  app.add_option("--data", ctx.data_dir, "ledger folder")->capture_default_str();
+  AddInitCommands(app, ctx);
+  AddRecordCommands(app, ctx);
+  AddLogCommands(app, ctx);
+  AddVerifyCommands(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitError;
+  }
+  return ctx.run ? ctx.run() : kExitError;
+}

@@ -1,0 +1,129 @@
+// Ledger: one ledger directory, opened by one process. Appends go through a
+// single writer thread (group commit: one RocksDB WriteBatch and one WAL sync
+// per group); reads come from RocksDB snapshots on any thread.
+//
+// Directory layout:
+//   DIR/db/                    RocksDB (entries, index, tree, state, checkpoints, meta)
+//   DIR/keys/checkpoint.key    Ed25519 signing key, "PRIVATE+KEY+..." (mode 0600)
+//
+// An acknowledged append is durable (its WAL record was synced). A batch is
+// atomic: all of its events are appended, in order, or none is. A rejected
+// event consumes no seq and leaves no trace.
+//
+// Thread safety: Ledger and LedgerSnapshot are thread-safe.
+
+#ifndef LUMBUNG_LEDGER_LEDGER_H_
+#define LUMBUNG_LEDGER_LEDGER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lumbung/audit/chain.h"
+#include "lumbung/audit/hash.h"
+#include "lumbung/audit/merkle.h"
+#include "lumbung/base/limits.h"
+#include "lumbung/base/result.h"
+#include "lumbung/ledger/event.h"
+
+namespace lumbung {
+
+struct Receipt {
+  uint64_t seq = 0;
+  std::string event_id;
+  audit::Hash leaf_hash{};
+  bool replayed = false;  // the event_id was recorded before with this same event
+};
+
+struct LedgerOptions {
+  bool read_only = false;
+  // Sync the WAL once per commit group. Only tests of the queue turn it off.
+  bool sync = true;
+  size_t queue_requests_max = limits::kWriterQueueRequestsMax;
+  size_t group_events_max = limits::kGroupEventsMax;
+  size_t group_bytes_max = limits::kGroupBytesMax;
+  // Milliseconds since the epoch; the system clock when empty. The writer
+  // never lets recorded_at_ms decrease, whatever the clock does.
+  std::function<int64_t()> clock_ms;
+};
+
+struct WriterStats {
+  uint64_t groups = 0;          // commit groups written
+  uint64_t events = 0;          // entries appended
+  uint64_t last_group_events = 0;
+  uint64_t queue_depth = 0;     // requests waiting now
+};
+
+class LedgerSnapshot;
+
+class Ledger {
+ public:
+  // Creates a ledger in `dir` (which must not hold one): the database, a new
+  // Ed25519 checkpoint key, and entry 0 (LedgerOpened). Returns the verifier
+  // key text. `origin` is the ledger's name in checkpoints.
+  static Result<std::string> Init(const std::string& dir, std::string_view origin);
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir,
+                                              LedgerOptions options = {});
+  // Finishes queued appends, then stops the writer.
+  ~Ledger();
+
+  using Done = std::function<void(Result<std::vector<Receipt>>)>;
+  // Appends `events` as one atomic batch and waits until it is durable or
+  // rejected. A rejection names the offending event's index.
+  Result<std::vector<Receipt>> Append(std::vector<EventInput> events, std::string actor);
+  // Queues the batch and returns at once. `done` runs on the writer thread
+  // (or, when the queue is full, at once on this thread with Busy).
+  void AppendAsync(std::vector<EventInput> events, std::string actor, Done done);
+
+  // Entries durable now.
+  uint64_t size() const;
+  std::unique_ptr<LedgerSnapshot> Snapshot() const;
+  WriterStats stats() const;
+
+  const std::string& dir() const;
+  const std::string& origin() const;
+  const std::string& verifier_key() const;
+
+  struct Impl;
+
+ private:
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A consistent read view: every read sees the ledger as of one commit group.
+class LedgerSnapshot {
+ public:
+  ~LedgerSnapshot();
+  uint64_t size() const { return size_; }
+
+  // Reads and verifies entry `seq`: NotFound past the end, Corruption
+  // (naming the seq) if the stored bytes are not a valid entry.
+  Status GetEntry(uint64_t seq, audit::VerifiedEntry* out) const;
+  // Calls fn(seq, bytes) for each stored entry with seq in [from, from+limit)
+  // and seq < size(), in order, stopping at the first non-OK fn result. The
+  // bytes are the stored bytes, unverified. Keys that skip a seq are
+  // reported as Corruption naming the missing seq.
+  Status ScanEntries(uint64_t from, uint64_t limit,
+                     const std::function<Status(uint64_t, std::string_view)>& fn) const;
+  Result<uint64_t> FindEventId(std::string_view event_id) const;
+
+  // Complete Merkle nodes as of this snapshot.
+  audit::NodeSource& tree() const;
+  Result<audit::Hash> Root(uint64_t tree_size) const;
+
+  struct Impl;  // opaque outside the ledger library
+  LedgerSnapshot(std::unique_ptr<Impl> impl, uint64_t size);
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  uint64_t size_;
+};
+
+}  // namespace lumbung
+
+#endif  // LUMBUNG_LEDGER_LEDGER_H_

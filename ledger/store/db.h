@@ -1,0 +1,85 @@
+// The RocksDB database behind a ledger: column families, options, and the
+// key layout of every column family.
+//
+//   CF           key                                   value
+//   entries      BE64(seq)                             entry bytes (the hashed bytes)
+//   index        'e' event_id                          BE64(seq)
+//   tree         level(1) BE64(tile index)             hashes of the tile's complete nodes,
+//                                                      in completion order (merge-appended)
+//   state        'd' BE64(last seq of group)           StateDelta: rows a commit group changed
+//                'r' row key                           folded row value
+//                "applied_seq" / "fold_seq"            BE64
+//   checkpoints  BE64(tree size)                       signed note text
+//   meta         "format", "origin", "verifier_key",   values
+//                "size" (BE64)
+//
+// Thread safety: the handles are safe for concurrent use (RocksDB is).
+
+#ifndef LUMBUNG_LEDGER_STORE_DB_H_
+#define LUMBUNG_LEDGER_STORE_DB_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rocksdb/db.h>
+
+#include "lumbung/base/result.h"
+#include "lumbung/base/status.h"
+
+namespace lumbung::store {
+
+inline constexpr std::string_view kFormatVersion = "1";
+
+enum class OpenMode { kCreate, kWrite, kReadOnly };
+
+class Db {
+ public:
+  // Opens (or, with kCreate, creates; FailedPrecondition if one exists) the
+  // database under `path`. A second writer on the same folder is refused
+  // with FailedPrecondition naming the folder.
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, OpenMode mode);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* entries() const { return cfs_[1]; }
+  rocksdb::ColumnFamilyHandle* index() const { return cfs_[2]; }
+  rocksdb::ColumnFamilyHandle* tree() const { return cfs_[3]; }
+  rocksdb::ColumnFamilyHandle* state() const { return cfs_[4]; }
+  rocksdb::ColumnFamilyHandle* checkpoints() const { return cfs_[5]; }
+  rocksdb::ColumnFamilyHandle* meta() const { return cfs_[6]; }
+  bool read_only() const { return read_only_; }
+
+  // Reads a meta value; NotFound if absent.
+  Result<std::string> GetMeta(std::string_view key, const rocksdb::Snapshot* snap = nullptr) const;
+
+ private:
+  Db() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // [0] is RocksDB's default CF
+  bool read_only_ = false;
+};
+
+// Maps a RocksDB status to ours, prefixing `context`.
+Status FromRocks(const rocksdb::Status& s, std::string_view context);
+
+namespace keys {
+std::string Entry(uint64_t seq);
+std::string EventId(std::string_view event_id);
+std::string StateDelta(uint64_t last_seq);
+std::string StateRow(std::string_view row_key);
+std::string Checkpoint(uint64_t size);
+inline constexpr std::string_view kAppliedSeq = "applied_seq";
+inline constexpr std::string_view kFoldSeq = "fold_seq";
+inline constexpr std::string_view kMetaFormat = "format";
+inline constexpr std::string_view kMetaOrigin = "origin";
+inline constexpr std::string_view kMetaVerifierKey = "verifier_key";
+inline constexpr std::string_view kMetaSize = "size";
+}  // namespace keys
+
+}  // namespace lumbung::store
+
+#endif  // LUMBUNG_LEDGER_STORE_DB_H_

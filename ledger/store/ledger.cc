@@ -1,0 +1,195 @@
+#include "lumbung/ledger/ledger.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+
+#include <nlohmann/json.hpp>
+
+#include "db.h"
+#include "lumbung/audit/note.h"
+#include "lumbung/base/text.h"
+#include "lumbung/ledger/event_json.h"
+#include "snapshot_impl.h"
+#include "writer.h"
+
+namespace lumbung {
+
+namespace fs = std::filesystem;
+
+struct Ledger::Impl {
+  std::string dir;
+  std::string origin;
+  std::string verifier_key;
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<store::Writer> writer;  // null when read-only
+};
+
+namespace {
+
+std::string DbPath(const std::string& dir) { return (fs::path(dir) / "db").string(); }
+std::string KeyPath(const std::string& dir) {
+  return (fs::path(dir) / "keys" / "checkpoint.key").string();
+}
+
+// Writes a secret file readable by its owner only. O_EXCL: never replaces an
+// existing key, which would orphan every checkpoint signed with it.
+Status WriteSecretFile(const std::string& path, const std::string& contents) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
+  const ssize_t n = ::write(fd, contents.data(), contents.size());
+  const bool ok = n == static_cast<ssize_t>(contents.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Status::IOError("cannot write " + path);
+  return Status();
+}
+
+std::string TodayUtc() {
+  using namespace std::chrono;
+  const auto days = duration_cast<duration<int64_t, std::ratio<86400>>>(
+      system_clock::now().time_since_epoch());
+  return FormatDate(static_cast<int32_t>(days.count()));
+}
+
+Status WriteIdentity(store::Db& db, const std::string& origin, const std::string& vkey) {
+  rocksdb::WriteBatch batch;
+  batch.Put(db.meta(), std::string(store::keys::kMetaFormat), std::string(store::kFormatVersion))
+      .PermitUncheckedError();
+  batch.Put(db.meta(), std::string(store::keys::kMetaOrigin), origin).PermitUncheckedError();
+  batch.Put(db.meta(), std::string(store::keys::kMetaVerifierKey), vkey).PermitUncheckedError();
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return store::FromRocks(db.db()->Write(wo, &batch), "writing ledger identity");
+}
+
+Status AppendLedgerOpened(Ledger& ledger, const std::string& origin, const std::string& vkey) {
+  nlohmann::ordered_json event = {{"type", "LedgerOpened"},
+                                  {"event_id", "ledger-opened"},
+                                  {"effective_date", TodayUtc()},
+                                  {"origin", origin},
+                                  {"verifier_key", vkey}};
+  std::vector<EventInput> batch;
+  batch.push_back(DecodeEventObject(event));
+  auto receipts = ledger.Append(std::move(batch), "lumbung:init");
+  if (!receipts.ok()) return receipts.status();
+  LUMBUNG_ASSERT(receipts->size() == 1 && (*receipts)[0].seq == 0);
+  return Status();
+}
+
+}  // namespace
+
+Result<std::string> Ledger::Init(const std::string& dir, std::string_view origin) {
+  auto signer = audit::NoteSigner::Generate(origin);
+  if (!signer.ok()) {
+    return Status::InvalidArgument("origin \"" + std::string(origin) +
+                                   "\" cannot name a ledger: " + std::string(signer.status().message()));
+  }
+  std::error_code ec;
+  if (fs::exists(fs::path(DbPath(dir)) / "CURRENT", ec) || fs::exists(KeyPath(dir), ec)) {
+    return Status::FailedPrecondition("a ledger already exists in " + dir);
+  }
+  fs::create_directories(fs::path(dir) / "keys", ec);
+  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  fs::permissions(fs::path(dir) / "keys", fs::perms::owner_all, ec);
+  const std::string vkey = signer->verifier().ToString();
+  auto cleanup = [&](Status st) {
+    fs::remove_all(DbPath(dir), ec);
+    fs::remove(KeyPath(dir), ec);
+    return st;
+  };
+  LUMBUNG_RETURN_IF_ERROR(WriteSecretFile(KeyPath(dir), signer->PrivateKeyText() + "\n"));
+  {
+    auto db = store::Db::Open(DbPath(dir), store::OpenMode::kCreate);
+    if (!db.ok()) return cleanup(db.status());
+    Status st = WriteIdentity(**db, std::string(origin), vkey);
+    if (!st.ok()) return cleanup(st);
+  }
+  auto ledger = Open(dir);
+  if (!ledger.ok()) return cleanup(ledger.status());
+  Status st = AppendLedgerOpened(**ledger, std::string(origin), vkey);
+  if (!st.ok()) {
+    ledger->reset();
+    return cleanup(std::move(st).Annotate("writing entry 0"));
+  }
+  return vkey;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  LUMBUNG_ASSIGN_OR_RETURN(
+      impl->db, store::Db::Open(DbPath(dir), options.read_only ? store::OpenMode::kReadOnly
+                                                               : store::OpenMode::kWrite));
+  LUMBUNG_ASSIGN_OR_RETURN(const std::string format, impl->db->GetMeta(store::keys::kMetaFormat));
+  if (format != store::kFormatVersion) {
+    return Status::FailedPrecondition("ledger format " + format + " is not supported");
+  }
+  LUMBUNG_ASSIGN_OR_RETURN(impl->origin, impl->db->GetMeta(store::keys::kMetaOrigin));
+  LUMBUNG_ASSIGN_OR_RETURN(impl->verifier_key, impl->db->GetMeta(store::keys::kMetaVerifierKey));
+  if (!options.read_only) {
+    LUMBUNG_ASSIGN_OR_RETURN(
+        impl->writer, store::Writer::Start(impl->db.get(),
+                                           LedgerIdentity{impl->origin, impl->verifier_key},
+                                           options));
+  }
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Ledger::~Ledger() {
+  impl_->writer.reset();  // drains the queue first
+}
+
+void Ledger::AppendAsync(std::vector<EventInput> events, std::string actor, Done done) {
+  if (!impl_->writer) {
+    done(Status::FailedPrecondition("the ledger is open read-only"));
+    return;
+  }
+  if (events.empty()) {
+    done(Status::Rejected("empty_batch", "", "the batch has no events"));
+    return;
+  }
+  if (events.size() > limits::kLibraryBatchEventsMax) {
+    done(Status::Rejected("batch_too_large", "", "a batch holds at most " +
+                                                     std::to_string(limits::kLibraryBatchEventsMax) +
+                                                     " events"));
+    return;
+  }
+  auto request = std::make_unique<store::WriteRequest>();
+  request->events = std::move(events);
+  request->actor = std::move(actor);
+  request->done = std::move(done);
+  impl_->writer->Submit(std::move(request));
+}
+
+Result<std::vector<Receipt>> Ledger::Append(std::vector<EventInput> events, std::string actor) {
+  std::promise<Result<std::vector<Receipt>>> promise;
+  auto future = promise.get_future();
+  AppendAsync(std::move(events), std::move(actor),
+              [&promise](Result<std::vector<Receipt>> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+uint64_t Ledger::size() const {
+  if (impl_->writer) return impl_->writer->committed_size();
+  return Snapshot()->size();
+}
+
+WriterStats Ledger::stats() const {
+  return impl_->writer ? impl_->writer->stats() : WriterStats{};
+}
+
+std::unique_ptr<LedgerSnapshot> Ledger::Snapshot() const {
+  return store::MakeSnapshot(impl_->db.get());
+}
+
+const std::string& Ledger::dir() const { return impl_->dir; }
+const std::string& Ledger::origin() const { return impl_->origin; }
+const std::string& Ledger::verifier_key() const { return impl_->verifier_key; }
+
+}  // namespace lumbung

@@ -1,0 +1,110 @@
+#include <rocksdb/iterator.h>
+
+#include "lumbung/base/text.h"
+#include "snapshot_impl.h"
+
+namespace lumbung {
+
+namespace store {
+
+std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db) {
+  auto impl = std::make_unique<LedgerSnapshot::Impl>();
+  impl->db = db;
+  impl->snapshot = db->db()->GetSnapshot();
+  impl->tiles = std::make_unique<TileReader>(db->db(), db->tree(), impl->snapshot);
+  auto size = db->GetMeta(keys::kMetaSize, impl->snapshot);
+  const uint64_t n = size.ok() && size->size() == 8
+                         ? GetBigEndian64(reinterpret_cast<const uint8_t*>(size->data()))
+                         : 0;
+  return std::make_unique<LedgerSnapshot>(std::move(impl), n);
+}
+
+}  // namespace store
+
+LedgerSnapshot::LedgerSnapshot(std::unique_ptr<Impl> impl, uint64_t size)
+    : impl_(std::move(impl)), size_(size) {}
+
+LedgerSnapshot::~LedgerSnapshot() {
+  if (impl_->snapshot != nullptr) impl_->db->db()->ReleaseSnapshot(impl_->snapshot);
+}
+
+Status LedgerSnapshot::GetEntry(uint64_t seq, audit::VerifiedEntry* out) const {
+  if (seq >= size_) {
+    return Status::NotFound("no entry " + std::to_string(seq) + " (the log has " +
+                            std::to_string(size_) + " entries)");
+  }
+  std::string bytes;
+  rocksdb::Status s =
+      impl_->db->db()->Get(impl_->Read(), impl_->db->entries(), store::keys::Entry(seq), &bytes);
+  if (s.IsNotFound()) {
+    return Status::Corruption("entry " + std::to_string(seq) + " is missing")
+        .WithSeq(static_cast<int64_t>(seq));
+  }
+  LUMBUNG_RETURN_IF_ERROR(store::FromRocks(s, "reading entry " + std::to_string(seq)));
+  Status st = out->Load(bytes);
+  if (!st.ok()) {
+    return Status::Corruption("entry " + std::to_string(seq) + ": " + std::string(st.message()))
+        .WithSeq(static_cast<int64_t>(seq));
+  }
+  if (out->entry().seq() != seq) {
+    return Status::Corruption("entry " + std::to_string(seq) + " carries seq " +
+                              std::to_string(out->entry().seq()))
+        .WithSeq(static_cast<int64_t>(seq));
+  }
+  return Status();
+}
+
+Status LedgerSnapshot::ScanEntries(
+    uint64_t from, uint64_t limit,
+    const std::function<Status(uint64_t, std::string_view)>& fn) const {
+  if (from >= size_ || limit == 0) return Status();
+  const uint64_t end = std::min(size_, from + std::min(limit, size_ - from));
+  const std::string upper = store::keys::Entry(end);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = impl_->Read();
+  ro.iterate_upper_bound = &upper_slice;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->db()->NewIterator(ro, impl_->db->entries()));
+  uint64_t expected = from;
+  for (it->Seek(store::keys::Entry(from)); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    const uint64_t seq =
+        key.size() == 8 ? GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data())) : end;
+    if (seq != expected) {
+      return Status::Corruption("entry " + std::to_string(expected) + " is missing")
+          .WithSeq(static_cast<int64_t>(expected));
+    }
+    LUMBUNG_RETURN_IF_ERROR(fn(seq, std::string_view(it->value().data(), it->value().size())));
+    ++expected;
+  }
+  LUMBUNG_RETURN_IF_ERROR(store::FromRocks(it->status(), "reading entries"));
+  if (expected != end) {
+    return Status::Corruption("entry " + std::to_string(expected) + " is missing")
+        .WithSeq(static_cast<int64_t>(expected));
+  }
+  return Status();
+}
+
+Result<uint64_t> LedgerSnapshot::FindEventId(std::string_view event_id) const {
+  std::string value;
+  rocksdb::Status s = impl_->db->db()->Get(impl_->Read(), impl_->db->index(),
+                                           store::keys::EventId(event_id), &value);
+  if (s.IsNotFound()) return Status::NotFound("no event with event_id " + std::string(event_id));
+  LUMBUNG_RETURN_IF_ERROR(store::FromRocks(s, "reading the event_id index"));
+  if (value.size() != 8) return Status::Corruption("bad event_id index value");
+  const uint64_t seq = GetBigEndian64(reinterpret_cast<const uint8_t*>(value.data()));
+  if (seq >= size_) return Status::NotFound("no event with event_id " + std::string(event_id));
+  return seq;
+}
+
+audit::NodeSource& LedgerSnapshot::tree() const { return *impl_->tiles; }
+
+Result<audit::Hash> LedgerSnapshot::Root(uint64_t tree_size) const {
+  if (tree_size > size_) {
+    return Status::InvalidArgument("tree size " + std::to_string(tree_size) +
+                                   " is past the end of the log (" + std::to_string(size_) + ")");
+  }
+  return audit::RootAt(tree_size, *impl_->tiles);
+}
+
+}  // namespace lumbung

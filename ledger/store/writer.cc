@@ -1,0 +1,356 @@
+#include "writer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "lumbung/audit/chain.h"
+#include "lumbung/base/assert.h"
+#include "lumbung/base/text.h"
+
+namespace lumbung::store {
+namespace {
+
+int64_t SystemClockMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+}  // namespace
+
+Writer::Writer(Db* db, LedgerIdentity identity, const LedgerOptions& options)
+    : db_(db),
+      options_(options),
+      clock_ms_(options.clock_ms ? options.clock_ms : SystemClockMs),
+      domain_(std::move(identity)) {}
+
+Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LedgerIdentity identity,
+                                              const LedgerOptions& options) {
+  LUMBUNG_ASSERT(!db->read_only());
+  auto writer = std::unique_ptr<Writer>(new Writer(db, std::move(identity), options));
+  LUMBUNG_RETURN_IF_ERROR(writer->LoadHead());
+  writer->thread_ = std::thread([w = writer.get()] { w->Run(); });
+  return writer;
+}
+
+// Restores the head (size, last leaf, right edge of the tree) from disk and
+// checks the pieces against each other before any write builds on them.
+Status Writer::LoadHead() {
+  auto size_bytes = db_->GetMeta(keys::kMetaSize);
+  if (!size_bytes.ok() && !size_bytes.status().IsNotFound()) return size_bytes.status();
+  const uint64_t size =
+      size_bytes.ok() && size_bytes->size() == 8
+          ? GetBigEndian64(reinterpret_cast<const uint8_t*>(size_bytes->data()))
+          : 0;
+  TileReader reader(db_->db(), db_->tree(), nullptr);
+  const auto ids = audit::RootNodes(size);
+  std::vector<audit::Hash> nodes(ids.size());
+  LUMBUNG_RETURN_IF_ERROR(reader.GetNodes(ids, nodes));
+  LUMBUNG_ASSIGN_OR_RETURN(range_, audit::CompactRange::FromNodes(size, nodes));
+  tiles_.Reset(size);
+  next_seq_ = size;
+  if (size > 0) {
+    std::string bytes;
+    LUMBUNG_RETURN_IF_ERROR(FromRocks(
+        db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(size - 1), &bytes),
+        "reading the last entry"));
+    audit::VerifiedEntry last;
+    LUMBUNG_RETURN_IF_ERROR(last.Load(bytes));
+    last_leaf_ = audit::LeafHash(last.bytes());
+    last_recorded_ms_ = last.entry().recorded_at_ms();
+    audit::Hash stored_leaf;
+    const audit::NodeId leaf_id{0, size - 1};
+    LUMBUNG_RETURN_IF_ERROR(reader.GetNodes({&leaf_id, 1}, {&stored_leaf, 1}));
+    if (stored_leaf != last_leaf_) {
+      return Status::Corruption("the last entry does not match its stored Merkle leaf")
+          .WithSeq(static_cast<int64_t>(size - 1));
+    }
+  }
+  domain_.Restore(size);
+  committed_size_.store(size, std::memory_order_release);
+  return Status();
+}
+
+Writer::~Writer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::Submit(std::unique_ptr<WriteRequest> request) {
+  for (const auto& e : request->events) request->bytes += e.body.size();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) {
+    lock.unlock();
+    request->done(Status::FailedPrecondition("the ledger is closing"));
+    return;
+  }
+  if (queue_.size() >= options_.queue_requests_max) {
+    lock.unlock();
+    request->done(Status::Busy("the writer queue is full; retry shortly"));
+    return;
+  }
+  queue_.push_back(std::move(request));
+  lock.unlock();
+  cv_.notify_one();
+}
+
+WriterStats Writer::stats() const {
+  WriterStats s;
+  s.groups = groups_.load();
+  s.events = events_.load();
+  s.last_group_events = last_group_events_.load();
+  std::lock_guard<std::mutex> lock(mu_);
+  s.queue_depth = queue_.size();
+  return s;
+}
+
+void Writer::Run() {
+  for (;;) {
+    auto group = NextGroup();
+    if (group.empty()) return;  // stopping and drained
+    CommitGroup(group);
+  }
+}
+
+std::vector<std::unique_ptr<WriteRequest>> Writer::NextGroup() {
+  std::vector<std::unique_ptr<WriteRequest>> group;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  size_t events = 0;
+  size_t bytes = 0;
+  while (!queue_.empty()) {
+    const WriteRequest& next = *queue_.front();
+    const bool fits = events + next.events.size() <= options_.group_events_max &&
+                      bytes + next.bytes <= options_.group_bytes_max;
+    if (!group.empty() && !fits) break;
+    events += next.events.size();
+    bytes += next.bytes;
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return group;
+}
+
+void Writer::CommitGroup(std::vector<std::unique_ptr<WriteRequest>>& group) {
+  const uint64_t start_seq = next_seq_;
+  const audit::Hash start_leaf = last_leaf_;
+  const audit::CompactRange start_range = range_;
+  const size_t domain_mark = domain_.Mark();
+  const int64_t now_ms = std::max(clock_ms_(), last_recorded_ms_);
+  std::vector<RequestOutcome> outcomes;
+  outcomes.reserve(group.size());
+  for (const auto& request : group) outcomes.push_back(ApplyRequest(*request, now_ms));
+  Status written;
+  if (next_seq_ > start_seq) {
+    written = WriteGroup();
+    if (!written.ok()) RollbackGroup(start_seq, start_leaf, start_range, domain_mark);
+  }
+  batch_.Clear();
+  index_keys_.clear();
+  group_leaves_.clear();
+  pending_.clear();
+  if (written.ok()) {
+    domain_.Commit();
+    last_recorded_ms_ = now_ms;
+    events_.fetch_add(next_seq_ - start_seq);
+    last_group_events_.store(next_seq_ - start_seq);
+    groups_.fetch_add(next_seq_ > start_seq ? 1 : 0);
+    committed_size_.store(next_seq_, std::memory_order_release);
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (!written.ok() && outcomes[i].touches_group && outcomes[i].result.ok()) {
+      outcomes[i].result = written;
+    }
+    group[i]->done(std::move(outcomes[i].result));
+  }
+}
+
+Status Writer::WriteGroup() {
+  // Sorted index keys insert into the memtable's skiplist near one another,
+  // about three times cheaper than in arrival order (measured, see docs).
+  std::sort(index_keys_.begin(), index_keys_.end());
+  for (const auto& [key, seq] : index_keys_) {
+    batch_.Put(db_->index(), key, BigEndian64(seq)).PermitUncheckedError();
+  }
+  for (const auto& leaf : group_leaves_) {
+    range_.Append(leaf, [this](audit::NodeId id, const audit::Hash& h) { tiles_.Add(id, h); });
+  }
+  LUMBUNG_ASSERT(range_.size() == next_seq_);
+  tiles_.Flush(&batch_, db_->tree());
+  batch_.Put(db_->meta(), ToSlice(keys::kMetaSize), BigEndian64(next_seq_)).PermitUncheckedError();
+  if (needs_resume_) {
+    // After a failed write RocksDB refuses writes until resumed.
+    db_->db()->Resume().PermitUncheckedError();
+    needs_resume_ = false;
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  Status st = FromRocks(db_->db()->Write(wo, &batch_), "writing a commit group");
+  needs_resume_ = !st.ok();
+  return st;
+}
+
+void Writer::RollbackGroup(uint64_t seq, const audit::Hash& leaf,
+                           const audit::CompactRange& range, size_t domain_mark) {
+  next_seq_ = seq;
+  last_leaf_ = leaf;
+  range_ = range;
+  tiles_.Reset(seq);
+  domain_.RollbackTo(domain_mark);
+}
+
+std::vector<std::optional<uint64_t>> Writer::LookupEventIds(const WriteRequest& request) {
+  std::vector<std::optional<uint64_t>> out(request.events.size());
+  std::vector<std::string> keys;
+  std::vector<size_t> which;
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    const EventInput& e = request.events[i];
+    if (e.event_id_error.ok()) {
+      keys.push_back(keys::EventId(e.event_id));
+      which.push_back(i);
+    }
+  }
+  if (keys.empty()) return out;
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<std::string> values(keys.size());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), db_->index());
+  const auto statuses = db_->db()->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (statuses[k].ok() && values[k].size() == 8) {
+      out[which[k]] = GetBigEndian64(reinterpret_cast<const uint8_t*>(values[k].data()));
+    }
+  }
+  return out;
+}
+
+Writer::RequestOutcome Writer::ApplyRequest(const WriteRequest& request, int64_t now_ms) {
+  RequestOutcome outcome;
+  const uint64_t seq_mark = next_seq_;
+  const audit::Hash leaf_mark = last_leaf_;
+  const size_t domain_mark = domain_.Mark();
+  const size_t keys_mark = index_keys_.size();
+  const size_t leaves_mark = group_leaves_.size();
+  request_ids_.clear();
+  batch_.SetSavePoint();
+  const auto prior = LookupEventIds(request);
+  std::vector<Receipt> receipts;
+  receipts.reserve(request.events.size());
+  Status st;
+  for (size_t i = 0; i < request.events.size() && st.ok(); ++i) {
+    st = ApplyEvent(request.events[i], request.actor, now_ms, prior[i], &receipts,
+                    &outcome.touches_group);
+    if (!st.ok()) st = std::move(st).WithIndex(static_cast<int64_t>(i));
+  }
+  if (!st.ok()) {
+    batch_.RollbackToSavePoint().PermitUncheckedError();
+    next_seq_ = seq_mark;
+    last_leaf_ = leaf_mark;
+    domain_.RollbackTo(domain_mark);
+    index_keys_.resize(keys_mark);
+    group_leaves_.resize(leaves_mark);
+    for (const auto& id : request_ids_) pending_.erase(id);
+    outcome.result = std::move(st);
+    outcome.touches_group = false;
+    return outcome;
+  }
+  batch_.PopSavePoint().PermitUncheckedError();
+  outcome.result = std::move(receipts);
+  return outcome;
+}
+
+// DESIGN §3.3's order: event_id shape, idempotency, field shape, then the
+// domain rules (references, state, limits, overdraft) inside Domain::Apply.
+Status Writer::ApplyEvent(const EventInput& event, const std::string& actor, int64_t now_ms,
+                          std::optional<uint64_t> prior_seq, std::vector<Receipt>* receipts,
+                          bool* touches_group) {
+  LUMBUNG_RETURN_IF_ERROR(event.event_id_error);
+  if (auto it = pending_.find(event.event_id); it != pending_.end()) {
+    *touches_group = true;
+    return Replay(event, it->second.seq, &it->second.leaf, &it->second.body, receipts);
+  }
+  if (prior_seq) return Replay(event, *prior_seq, nullptr, nullptr, receipts);
+  LUMBUNG_RETURN_IF_ERROR(event.decode_error);
+  std::string scratch;
+  Status st;
+  const fb::EventBody* body = VerifyEventBody(event.body, &scratch, &st);
+  if (body == nullptr) {
+    return Status::Rejected("malformed_event", "", "the event is not a valid encoded event");
+  }
+  if (body->event_id()->string_view() != event.event_id) {
+    return Status::Rejected("invalid_field", "event_id", "event_id does not match the event body");
+  }
+  LUMBUNG_RETURN_IF_ERROR(ValidateEventBody(*body));
+  const uint64_t seq = next_seq_;
+  BuildEntry(seq, now_ms, actor, event.body);
+  const auto* entry = fb::GetEntry(fbb_.GetBufferPointer());
+  LUMBUNG_RETURN_IF_ERROR(domain_.Apply(*entry, *entry->body_nested_root()));
+  const std::string_view bytes(reinterpret_cast<const char*>(fbb_.GetBufferPointer()),
+                               fbb_.GetSize());
+  const audit::Hash leaf = audit::LeafHash(
+      std::span<const uint8_t>(fbb_.GetBufferPointer(), fbb_.GetSize()));
+  batch_.Put(db_->entries(), keys::Entry(seq), ToSlice(bytes)).PermitUncheckedError();
+  index_keys_.emplace_back(keys::EventId(event.event_id), seq);
+  group_leaves_.push_back(leaf);
+  pending_.emplace(event.event_id, Pending{seq, leaf, event.body});
+  request_ids_.push_back(event.event_id);
+  last_leaf_ = leaf;
+  ++next_seq_;
+  *touches_group = true;
+  receipts->push_back(Receipt{seq, event.event_id, leaf, false});
+  return Status();
+}
+
+// An event_id seen before: the same event gets its original receipt and
+// writes nothing; a different event is a conflict. "Same" is byte equality
+// of the canonical bodies, which the decoder guarantees for equal events.
+Status Writer::Replay(const EventInput& event, uint64_t seq, const audit::Hash* leaf,
+                      const std::string* body, std::vector<Receipt>* receipts) {
+  audit::VerifiedEntry stored;
+  if (leaf == nullptr) {
+    std::string bytes;
+    LUMBUNG_RETURN_IF_ERROR(FromRocks(
+        db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(seq), &bytes),
+        "reading the entry of a replayed event_id"));
+    LUMBUNG_RETURN_IF_ERROR(std::move(stored.Load(bytes)).WithSeq(static_cast<int64_t>(seq)));
+  }
+  const std::string_view stored_body = body != nullptr ? *body : stored.body_bytes();
+  if (!event.decode_error.ok() || event.body != stored_body) {
+    return Status::Rejected("event_id_conflict", "event_id",
+                            "event_id " + event.event_id + " was already used for a different "
+                            "event (seq " + std::to_string(seq) + ")");
+  }
+  const audit::Hash leaf_hash = leaf != nullptr ? *leaf : audit::LeafHash(stored.bytes());
+  receipts->push_back(Receipt{seq, event.event_id, leaf_hash, true});
+  return Status();
+}
+
+void Writer::BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor,
+                        const std::string& body) {
+  fbb_.Clear();
+  fbb_.ForceDefaults(true);
+  const auto actor_offset = fbb_.CreateString(actor);
+  // The nested EventBody holds int64 fields, so its bytes must start on an
+  // 8-byte boundary for FlatBuffers to read them in place.
+  fbb_.ForceVectorAlignment(body.size(), sizeof(uint8_t), 8);
+  const auto body_offset =
+      fbb_.CreateVector(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  const fb::Hash256 prev(flatbuffers::span<const uint8_t, 32>(last_leaf_.data(), 32));
+  fb::EntryBuilder b(fbb_);
+  b.add_seq(seq);
+  b.add_prev_hash(&prev);
+  b.add_recorded_at_ms(now_ms);
+  b.add_actor(actor_offset);
+  b.add_body(body_offset);
+  fb::FinishEntryBuffer(fbb_, b.Finish());
+  // Paired with the Verifier every reader runs: the bytes about to be
+  // written must verify too.
+  flatbuffers::Verifier verifier(fbb_.GetBufferPointer(), fbb_.GetSize());
+  LUMBUNG_ASSERT(fb::VerifyEntryBuffer(verifier));
+}
+
+}  // namespace lumbung::store
