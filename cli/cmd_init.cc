@@ -7,8 +7,9 @@ namespace lumbung::cli {
 void AddInitCommands(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("init", "create a new ledger and its checkpoint signing key");
   auto origin = std::make_shared<std::string>();
-  cmd->add_option("--origin", *origin,
-                  "the ledger's name in checkpoints, e.g. lumbung.example/jakarta-timur/duren-sawit")
+  cmd->add_option(
+         "--origin", *origin,
+         "the ledger's name in checkpoints, e.g. lumbung.example/jakarta-timur/duren-sawit")
       ->required();
   cmd->callback([&ctx, origin] {
     ctx.run = [&ctx, origin] {

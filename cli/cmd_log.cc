@@ -2,9 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli.h"
 #include "lumbung/audit/chain.h"
 #include "lumbung/ledger/event_json.h"
+
+#include "cli.h"
 
 namespace lumbung::cli {
 namespace {
@@ -22,13 +23,12 @@ int Log(const Context& ctx, uint64_t from, uint64_t limit) {
           .WithSeq(static_cast<int64_t>(seq));
     }
     const auto& e = entry.entry();
-    nlohmann::ordered_json line = {
-        {"seq", seq},
-        {"leaf_hash", audit::ToHex(audit::LeafHash(entry.bytes()))},
-        {"entry", audit::Base64Encode(entry.bytes())},
-        {"event", EventBodyToJsonValue(entry.body())},
-        {"recorded_at_ms", e.recorded_at_ms()},
-        {"actor", e.actor()->str()}};
+    nlohmann::ordered_json line = {{"seq", seq},
+                                   {"leaf_hash", audit::ToHex(audit::LeafHash(entry.bytes()))},
+                                   {"entry", audit::Base64Encode(entry.bytes())},
+                                   {"event", EventBodyToJsonValue(entry.body())},
+                                   {"recorded_at_ms", e.recorded_at_ms()},
+                                   {"actor", e.actor()->str()}};
     std::cout << DumpJson(line) << '\n';
     return Status();
   });
@@ -47,9 +47,8 @@ void AddLogCommands(CLI::App& app, Context& ctx) {
   cmd->add_option("--limit", *limit, "number of entries")
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{limits::kLogReadLimitMax}));
-  cmd->callback([&ctx, from, limit] {
-    ctx.run = [&ctx, from, limit] { return Log(ctx, *from, *limit); };
-  });
+  cmd->callback(
+      [&ctx, from, limit] { ctx.run = [&ctx, from, limit] { return Log(ctx, *from, *limit); }; });
 }
 
 }  // namespace lumbung::cli

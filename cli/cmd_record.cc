@@ -3,10 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli.h"
 #include "lumbung/base/limits.h"
 #include "lumbung/ledger/event_json.h"
 #include "lumbung/ledger/receipt.h"
+
+#include "cli.h"
 
 namespace lumbung::cli {
 namespace {
@@ -28,9 +29,9 @@ Result<Lines> ReadEvents(std::istream& in) {
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     if (out.events.size() >= limits::kLibraryBatchEventsMax) {
-      return Status::Rejected("batch_too_large", "", "a batch holds at most " +
-                                                         std::to_string(limits::kLibraryBatchEventsMax) +
-                                                         " events");
+      return Status::Rejected(
+          "batch_too_large", "",
+          "a batch holds at most " + std::to_string(limits::kLibraryBatchEventsMax) + " events");
     }
     if (line.size() > kLineBytesMax) {
       EventInput bad;
@@ -97,8 +98,7 @@ void AddRecordCommands(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "record", "append events (JSON lines) as one atomic batch and print their receipts");
   auto file = std::make_shared<std::string>("-");
-  cmd->add_option("file", *file, "JSON lines file, or - for standard input")
-      ->capture_default_str();
+  cmd->add_option("file", *file, "JSON lines file, or - for standard input")->capture_default_str();
   cmd->callback([&ctx, file] { ctx.run = [&ctx, file] { return Record(ctx, *file); }; });
 }
 

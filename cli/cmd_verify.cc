@@ -1,7 +1,8 @@
 #include <iostream>
 
-#include "cli.h"
 #include "lumbung/ledger/verify.h"
+
+#include "cli.h"
 
 namespace lumbung::cli {
 namespace {

@@ -1,14 +1,14 @@
-#include <pwd.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
-#include "cli.h"
 #include "lumbung/ledger/event_json.h"
+
+#include "cli.h"
+#include <pwd.h>
+#include <unistd.h>
 
 namespace lumbung::cli {
 
@@ -16,10 +16,8 @@ int ExitCodeFor(const Status& status) {
   if (status.ok()) return kExitOk;
   switch (status.code()) {
     case Code::kRejected:
-    case Code::kCorruption:
-      return kExitRejected;
-    default:
-      return kExitError;
+    case Code::kCorruption: return kExitRejected;
+    default: return kExitError;
   }
 }
 
@@ -56,7 +54,9 @@ int64_t NowMs() {
 
 Progress::Progress(std::string what) : what_(std::move(what)), enabled_(isatty(STDERR_FILENO)) {}
 
-Progress::~Progress() { Done(); }
+Progress::~Progress() {
+  Done();
+}
 
 void Progress::Update(uint64_t done, uint64_t total) {
   if (!enabled_) return;

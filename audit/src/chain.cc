@@ -33,8 +33,8 @@ Status VerifiedEntry::Load(std::span<const uint8_t> bytes) {
 }
 
 Status VerifiedEntry::Load(std::string_view bytes) {
-  return Load(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                       bytes.size()));
+  return Load(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 std::span<const uint8_t> VerifiedEntry::bytes() const {
@@ -48,8 +48,8 @@ std::string_view VerifiedEntry::body_bytes() const {
 
 void ChainVerifier::Problem(uint64_t seq, const std::string& what) {
   if (full()) return;
-  problems_.push_back(
-      Status::Corruption("seq " + std::to_string(seq) + ": " + what).WithSeq(static_cast<int64_t>(seq)));
+  problems_.push_back(Status::Corruption("seq " + std::to_string(seq) + ": " + what)
+                          .WithSeq(static_cast<int64_t>(seq)));
 }
 
 void ChainVerifier::AddProblem(Status problem) {
@@ -77,8 +77,9 @@ bool ChainVerifier::Add(uint64_t seq, std::span<const uint8_t> bytes, const Hash
     Problem(seq, "entry carries seq " + std::to_string(current_.entry().seq()));
   }
   if (stored_leaf != nullptr && *stored_leaf != leaf) {
-    Problem(seq, "entry bytes were altered: they no longer match the leaf hash recorded when "
-                 "the entry was written");
+    Problem(seq,
+            "entry bytes were altered: they no longer match the leaf hash recorded when "
+            "the entry was written");
   }
   if (loaded.ok() && last_known_ &&
       std::memcmp(current_.entry().prev_hash()->bytes()->data(), last_leaf_.data(), kHashBytes) !=
@@ -102,10 +103,10 @@ bool ChainVerifier::Add(uint64_t seq, std::string_view bytes, const Hash* stored
 
 void ChainVerifier::Finish(uint64_t expected_size) {
   if (next_ < expected_size) {
-    Problem(next_, next_ + 1 == expected_size
-                       ? "entry is missing (the log ends early)"
-                       : "entries " + std::to_string(next_) + " to " +
-                             std::to_string(expected_size - 1) + " are missing (the log ends early)");
+    Problem(next_, next_ + 1 == expected_size ? "entry is missing (the log ends early)"
+                                              : "entries " + std::to_string(next_) + " to " +
+                                                    std::to_string(expected_size - 1) +
+                                                    " are missing (the log ends early)");
   } else if (next_ > expected_size) {
     Problem(expected_size, "entries found past the recorded end of the log");
   }

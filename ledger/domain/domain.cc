@@ -31,11 +31,19 @@ Status Domain::Apply(const fb::Entry& entry, const fb::EventBody& body) {
   return Status();
 }
 
-void Domain::RollbackTo(size_t mark) {
-  LUMBUNG_ASSERT(mark <= undo_.size());
-  while (undo_.size() > mark) {
+void Domain::RollbackTo(uint64_t mark) {
+  LUMBUNG_ASSERT(mark >= undo_base_ && mark <= Mark());
+  while (Mark() > mark) {
     applied_ = undo_.back().applied;
     undo_.pop_back();
+  }
+}
+
+void Domain::CommitUpTo(uint64_t mark) {
+  LUMBUNG_ASSERT(mark >= undo_base_ && mark <= Mark());
+  while (undo_base_ < mark) {
+    undo_.pop_front();
+    ++undo_base_;
   }
 }
 

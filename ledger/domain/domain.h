@@ -14,6 +14,7 @@
 #define LUMBUNG_LEDGER_DOMAIN_DOMAIN_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,10 +36,13 @@ class Domain {
   // Checks and applies `entry` (already verified and shape-validated).
   Status Apply(const fb::Entry& entry, const fb::EventBody& body);
 
-  size_t Mark() const { return undo_.size(); }
-  void RollbackTo(size_t mark);
-  // Forgets the undo log (the changes are durable).
-  void Commit() { undo_.clear(); }
+  // Marks are absolute positions in the undo log: they stay valid while
+  // older changes are committed away beneath them (the writer keeps one
+  // group in flight while applying the next).
+  uint64_t Mark() const { return undo_base_ + undo_.size(); }
+  void RollbackTo(uint64_t mark);
+  // Forgets undo records below `mark`: those changes are durable.
+  void CommitUpTo(uint64_t mark);
 
   uint64_t applied() const { return applied_; }
   // Positions a fresh state after `applied` entries already on disk.
@@ -51,7 +55,8 @@ class Domain {
 
   LedgerIdentity identity_;
   uint64_t applied_ = 0;  // number of entries applied
-  std::vector<Undo> undo_;
+  std::deque<Undo> undo_;
+  uint64_t undo_base_ = 0;  // absolute position of undo_.front()
 };
 
 }  // namespace lumbung

@@ -5,15 +5,17 @@
 // the same event therefore encode to the same bytes, which is what
 // idempotency compares.
 
+#include "lumbung/ledger/event_json.h"
+
 #include <array>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "event_spec.h"
 #include "lumbung/base/limits.h"
 #include "lumbung/base/text.h"
-#include "lumbung/ledger/event_json.h"
+
+#include "event_spec.h"
 
 namespace lumbung {
 namespace {
@@ -100,8 +102,7 @@ class Encoder {
 
   Status Prepare(const Field& f, const ordered_json& v, const std::string& name, int depth,
                  Prepared* p);
-  Status PrepareScalar(const Field& f, const ordered_json& v, const std::string& name,
-                       Prepared* p);
+  Status PrepareScalar(const Field& f, const ordered_json& v, const std::string& name, Prepared* p);
   Status PrepareEnum(const Field& f, const ordered_json& v, const std::string& name, Prepared* p);
   void Add(const Prepared& p);
 
@@ -145,10 +146,8 @@ Status Encoder::Prepare(const Field& f, const ordered_json& v, const std::string
   switch (f.kind) {
     case Kind::kAmount:
     case Kind::kInt32:
-    case Kind::kSeq:
-      return PrepareScalar(f, v, name, p);
-    case Kind::kEnum:
-      return PrepareEnum(f, v, name, p);
+    case Kind::kSeq: return PrepareScalar(f, v, name, p);
+    case Kind::kEnum: return PrepareEnum(f, v, name, p);
     case Kind::kHash: {
       if (!v.is_string()) return Bad("wrong_type", name, name + " must be a string");
       std::array<uint8_t, 32> bytes;
@@ -161,8 +160,7 @@ Status Encoder::Prepare(const Field& f, const ordered_json& v, const std::string
     case Kind::kEvent:
       if (!v.is_object()) return Bad("wrong_type", name, name + " must be an event object");
       return Nested(v, name + ".", depth + 1, &p->nested_type, &p->offset);
-    default:
-      break;
+    default: break;
   }
   if (!v.is_string()) return Bad("wrong_type", name, name + " must be a string");
   const auto& s = v.get_ref<const std::string&>();
@@ -175,21 +173,15 @@ void Encoder::Add(const Prepared& p) {
   const Field& f = *p.field;
   switch (f.kind) {
     case Kind::kAmount: fbb_->AddElement<int64_t>(f.voffset, p.i64, 0); break;
-    case Kind::kInt32:
-      fbb_->AddElement<int32_t>(f.voffset, static_cast<int32_t>(p.i64), 0);
-      break;
+    case Kind::kInt32: fbb_->AddElement<int32_t>(f.voffset, static_cast<int32_t>(p.i64), 0); break;
     case Kind::kSeq: fbb_->AddElement<uint64_t>(f.voffset, p.u64, 0); break;
-    case Kind::kEnum:
-      fbb_->AddElement<uint8_t>(f.voffset, static_cast<uint8_t>(p.i64), 0);
-      break;
+    case Kind::kEnum: fbb_->AddElement<uint8_t>(f.voffset, static_cast<uint8_t>(p.i64), 0); break;
     case Kind::kHash: fbb_->AddStruct(f.voffset, &p.hash); break;
     case Kind::kEvent:
       fbb_->AddElement<uint8_t>(f.type_voffset, p.nested_type, 0);
       fbb_->AddOffset(f.voffset, flatbuffers::Offset<void>(p.offset));
       break;
-    default:
-      fbb_->AddOffset(f.voffset, flatbuffers::Offset<flatbuffers::String>(p.offset));
-      break;
+    default: fbb_->AddOffset(f.voffset, flatbuffers::Offset<flatbuffers::String>(p.offset)); break;
   }
 }
 
@@ -216,8 +208,8 @@ Status Encoder::Table(const ordered_json& obj, const spec::EventSpec& event,
   return Status();
 }
 
-Status Encoder::Nested(const ordered_json& obj, const std::string& prefix, int depth,
-                       uint8_t* type, flatbuffers::uoffset_t* out) {
+Status Encoder::Nested(const ordered_json& obj, const std::string& prefix, int depth, uint8_t* type,
+                       flatbuffers::uoffset_t* out) {
   if (depth > limits::kEventNestingMax) {
     return Bad("invalid_field", prefix + "type", "events cannot be nested this deep");
   }
@@ -244,11 +236,13 @@ Status DecodePii(const ordered_json& v, PersonalData* out) {
   for (const auto& [key, value] : v.items()) {
     const auto* k = std::find(std::begin(kKeys), std::end(kKeys), key);
     if (k == std::end(kKeys)) return Bad("invalid_field", "pii." + key, "unknown field pii." + key);
-    if (!value.is_string()) return Bad("wrong_type", "pii." + key, "pii." + key + " must be a string");
+    if (!value.is_string())
+      return Bad("wrong_type", "pii." + key, "pii." + key + " must be a string");
     const auto& s = value.get_ref<const std::string&>();
     const auto chars = Utf8Chars(s, false);
     if (!chars) return Bad("invalid_field", "pii." + key, "pii." + key + " must be UTF-8 text");
-    if (*chars > limits::kTextCharsMax) return Bad("too_long", "pii." + key, "pii." + key + " is too long");
+    if (*chars > limits::kTextCharsMax)
+      return Bad("too_long", "pii." + key, "pii." + key + " is too long");
     *targets[k - std::begin(kKeys)] = s;
   }
   if (out->name.empty()) return Bad("missing_field", "pii.name", "pii.name is required");
@@ -260,15 +254,17 @@ Status DecodePii(const ordered_json& v, PersonalData* out) {
 Status EncodeBody(const ordered_json& obj, std::string* body, std::optional<PersonalData>* pii) {
   LUMBUNG_ASSIGN_OR_RETURN(const spec::EventSpec* event, EventTypeOf(obj, ""));
   const bool enrolment = event->type == fb::Event::BeneficiaryEnrolled;
-  LUMBUNG_RETURN_IF_ERROR(enrolment ? CheckKeys(obj, *event, {"type", "event_id", "effective_date",
-                                                              "memo", "pii"}, "")
-                                    : CheckKeys(obj, *event,
-                                                {"type", "event_id", "effective_date", "memo"}, ""));
+  LUMBUNG_RETURN_IF_ERROR(
+      enrolment ? CheckKeys(obj, *event, {"type", "event_id", "effective_date", "memo", "pii"}, "")
+                : CheckKeys(obj, *event, {"type", "event_id", "effective_date", "memo"}, ""));
   const auto date = obj.find("effective_date");
-  if (date == obj.end()) return Bad("missing_field", "effective_date", "effective_date is required");
-  if (!date->is_string()) return Bad("wrong_type", "effective_date", "effective_date must be a string");
+  if (date == obj.end())
+    return Bad("missing_field", "effective_date", "effective_date is required");
+  if (!date->is_string())
+    return Bad("wrong_type", "effective_date", "effective_date must be a string");
   const auto memo = obj.find("memo");
-  if (memo != obj.end() && !memo->is_string()) return Bad("wrong_type", "memo", "memo must be a string");
+  if (memo != obj.end() && !memo->is_string())
+    return Bad("wrong_type", "memo", "memo must be a string");
   if (memo != obj.end() && memo->get_ref<const std::string&>().size() > 4 * limits::kMemoCharsMax) {
     return Bad("too_long", "memo", "memo is too long");
   }
@@ -297,7 +293,8 @@ Status EncodeBody(const ordered_json& obj, std::string* body, std::optional<Pers
   b.add_event_type(event->type);
   b.add_event(flatbuffers::Offset<void>(table));
   fbb.Finish(b.Finish());
-  if (fbb.GetSize() > limits::kEventBodyBytesMax) return Bad("too_long", "", "the event is too large");
+  if (fbb.GetSize() > limits::kEventBodyBytesMax)
+    return Bad("too_long", "", "the event is too large");
   body->assign(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
   return Status();
 }
@@ -324,8 +321,7 @@ ordered_json FieldToJson(const flatbuffers::Table& t, const Field& f) {
       if (nested == nullptr || inner == nullptr) return ordered_json(nullptr);
       return TableToJson(*inner, *nested);
     }
-    default:
-      return t.GetPointer<const flatbuffers::String*>(f.voffset)->str();
+    default: return t.GetPointer<const flatbuffers::String*>(f.voffset)->str();
   }
 }
 
@@ -333,9 +329,8 @@ ordered_json TableToJson(const flatbuffers::Table& t, const spec::EventSpec& eve
   ordered_json out = ordered_json::object();
   out["type"] = event.name;
   for (const Field& f : event.fields) {
-    const bool present = f.kind == Kind::kEvent
-                             ? t.GetField<uint8_t>(f.type_voffset, 0) != 0
-                             : t.CheckField(f.voffset);
+    const bool present = f.kind == Kind::kEvent ? t.GetField<uint8_t>(f.type_voffset, 0) != 0
+                                                : t.CheckField(f.voffset);
     if (present) out[std::string(f.name)] = FieldToJson(t, f);
   }
   return out;
@@ -412,8 +407,8 @@ std::vector<EventInput> DecodeEventBatchJson(std::string_view json_text) {
   auto parsed = ParseStrictJson(json_text);
   if (!parsed.ok() || !(parsed->is_array() || parsed->is_object())) {
     EventInput in;
-    in.event_id_error = parsed.ok() ? Bad("malformed_json", "", "expected an event or an array")
-                                    : parsed.status();
+    in.event_id_error =
+        parsed.ok() ? Bad("malformed_json", "", "expected an event or an array") : parsed.status();
     out.push_back(std::move(in));
     return out;
   }
@@ -461,8 +456,7 @@ std::optional<fb::Event> EventTypeFromName(std::string_view name) {
   return event->type;
 }
 
-const fb::EventBody* VerifyEventBody(std::string_view bytes, std::string* scratch,
-                                     Status* status) {
+const fb::EventBody* VerifyEventBody(std::string_view bytes, std::string* scratch, Status* status) {
   const char* data = bytes.data();
   // FlatBuffers reads scalars in place, so the buffer must be aligned for
   // the widest scalar (int64).

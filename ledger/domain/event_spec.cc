@@ -17,7 +17,8 @@ constexpr Field Opt(std::string_view name, Kind kind, uint16_t vo) {
 }
 template <typename E>
 Field Enum(std::string_view name, uint16_t vo, const char* const* names, E max_value) {
-  return Field{name, K::kEnum, vo, true, names, static_cast<uint8_t>(static_cast<int>(max_value) + 1)};
+  return Field{name, K::kEnum, vo,
+               true, names,    static_cast<uint8_t>(static_cast<int>(max_value) + 1)};
 }
 constexpr Field Int(std::string_view name, uint16_t vo, bool required, int32_t min, int32_t max) {
   return Field{name, K::kInt32, vo, required, nullptr, 0, min, max};
@@ -150,15 +151,18 @@ const Field kPersonalDataErased[] = {
 
 #undef VT
 
-#define SPEC(T) EventSpec{#T, fb::Event::T, k##T}
+#define SPEC(T)            \
+  EventSpec {              \
+#T, fb::Event::T, k##T \
+  }
 const std::array<EventSpec, 20> kCatalogue = {
-    SPEC(LedgerOpened),      SPEC(ProgramOpened),        SPEC(FundsAllocated),
-    SPEC(FundsReturned),     SPEC(CycleOpened),          SPEC(CycleClosed),
-    SPEC(BeneficiaryEnrolled), SPEC(BeneficiaryExited),  SPEC(AidDisbursed),
-    SPEC(DisbursementReturned), SPEC(GroupFormed),       SPEC(MemberJoined),
-    SPEC(MemberLeft),        SPEC(CapitalGranted),       SPEC(LoanIssued),
-    SPEC(LoanRepaid),        SPEC(LoanRescheduled),      SPEC(LoanWrittenOff),
-    SPEC(EventCorrected),    SPEC(PersonalDataErased),
+    SPEC(LedgerOpened),         SPEC(ProgramOpened),      SPEC(FundsAllocated),
+    SPEC(FundsReturned),        SPEC(CycleOpened),        SPEC(CycleClosed),
+    SPEC(BeneficiaryEnrolled),  SPEC(BeneficiaryExited),  SPEC(AidDisbursed),
+    SPEC(DisbursementReturned), SPEC(GroupFormed),        SPEC(MemberJoined),
+    SPEC(MemberLeft),           SPEC(CapitalGranted),     SPEC(LoanIssued),
+    SPEC(LoanRepaid),           SPEC(LoanRescheduled),    SPEC(LoanWrittenOff),
+    SPEC(EventCorrected),       SPEC(PersonalDataErased),
 };
 #undef SPEC
 
@@ -167,7 +171,9 @@ static_assert(static_cast<int>(fb::Event::MAX) == 20);
 
 }  // namespace
 
-std::span<const EventSpec> Catalogue() { return kCatalogue; }
+std::span<const EventSpec> Catalogue() {
+  return kCatalogue;
+}
 
 const EventSpec* FindSpec(fb::Event type) {
   const int index = static_cast<int>(type) - 1;

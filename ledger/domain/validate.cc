@@ -5,11 +5,12 @@
 #include <algorithm>
 #include <string>
 
-#include "event_spec.h"
 #include "lumbung/audit/note.h"
 #include "lumbung/base/limits.h"
 #include "lumbung/base/text.h"
 #include "lumbung/ledger/event.h"
+
+#include "event_spec.h"
 
 namespace lumbung {
 namespace {
@@ -18,8 +19,8 @@ using spec::Field;
 using spec::Kind;
 
 bool IsIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '-';
 }
 
 bool IsDigits(std::string_view s) {
@@ -90,8 +91,8 @@ Status CheckText(std::string_view value, const std::string& name, size_t max_cha
     return Bad("invalid_field", name, name + " must be UTF-8 text without control characters");
   }
   if (*chars > max_chars) {
-    return Bad("too_long", name, name + " is longer than " + std::to_string(max_chars) +
-                                     " characters");
+    return Bad("too_long", name,
+               name + " is longer than " + std::to_string(max_chars) + " characters");
   }
   if (*chars == 0 && !allow_newlines) {
     return Bad("invalid_field", name, name + " must not be empty");
@@ -106,12 +107,10 @@ Status CheckString(Kind kind, std::string_view v, const std::string& name) {
         return Bad("too_long", name, name + " is longer than 64 characters");
       }
       if (v.empty() || !std::all_of(v.begin(), v.end(), IsIdChar)) {
-        return Bad("invalid_field", name,
-                   name + " must be 1-64 characters of A-Z a-z 0-9 . _ : -");
+        return Bad("invalid_field", name, name + " must be 1-64 characters of A-Z a-z 0-9 . _ : -");
       }
       return Status();
-    case Kind::kText:
-      return CheckText(v, name, limits::kTextCharsMax, false);
+    case Kind::kText: return CheckText(v, name, limits::kTextCharsMax, false);
     case Kind::kUnit:
       if (IsToken(v, limits::kUnitCharsMax)) return Status();
       return Bad("invalid_field", name, name + " must be a unit code such as IDR or PKG_SEMBAKO");
@@ -136,8 +135,7 @@ Status CheckString(Kind kind, std::string_view v, const std::string& name) {
         return Status();
       }
       return Bad("invalid_field", name, name + " must be a signed-note verifier key");
-    default:
-      break;
+    default: break;
   }
   LUMBUNG_ASSERT(false && "not a string kind");
   return Status();
@@ -150,10 +148,8 @@ bool IsStringKind(Kind kind) {
     case Kind::kSeq:
     case Kind::kEnum:
     case Kind::kHash:
-    case Kind::kEvent:
-      return false;
-    default:
-      return true;
+    case Kind::kEvent: return false;
+    default: return true;
   }
 }
 
@@ -170,21 +166,18 @@ Status CheckScalar(const flatbuffers::Table& t, const Field& f, const std::strin
     case Kind::kInt32: {
       const int32_t v = t.GetField<int32_t>(f.voffset, 0);
       if (v >= f.min && v <= f.max) return Status();
-      return Bad("invalid_amount", name,
-                 name + " must be between " + std::to_string(f.min) + " and " +
-                     std::to_string(f.max));
+      return Bad(
+          "invalid_amount", name,
+          name + " must be between " + std::to_string(f.min) + " and " + std::to_string(f.max));
     }
-    case Kind::kSeq:
-      return Status();  // any seq is well-formed; whether it exists is a rule
+    case Kind::kSeq: return Status();  // any seq is well-formed; whether it exists is a rule
     case Kind::kEnum: {
       const uint8_t v = t.GetField<uint8_t>(f.voffset, 0);
       if (v >= 1 && v < f.enum_count) return Status();
       return Bad("invalid_field", name, name + " has no valid value");
     }
-    case Kind::kHash:
-      return Status();  // fixed-size struct: any 32 bytes are well-formed
-    default:
-      break;
+    case Kind::kHash: return Status();  // fixed-size struct: any 32 bytes are well-formed
+    default: break;
   }
   LUMBUNG_ASSERT(false && "not a scalar kind");
   return Status();
@@ -245,8 +238,8 @@ Status ValidateEventBody(const fb::EventBody& body) {
   if (body.effective_date() == nullptr) {
     return Bad("missing_field", "effective_date", "effective_date is required");
   }
-  LUMBUNG_RETURN_IF_ERROR(CheckString(Kind::kDate, body.effective_date()->string_view(),
-                                      "effective_date"));
+  LUMBUNG_RETURN_IF_ERROR(
+      CheckString(Kind::kDate, body.effective_date()->string_view(), "effective_date"));
   if (body.memo() != nullptr) {
     LUMBUNG_RETURN_IF_ERROR(
         CheckText(body.memo()->string_view(), "memo", limits::kMemoCharsMax, true));

@@ -29,8 +29,8 @@ class AppendOperator : public rocksdb::AssociativeMergeOperator {
 };
 
 // Order fixes the handle indexes used by Db's accessors.
-constexpr const char* kCfNames[] = {"default",
-                                    "entries", "index", "tree", "state", "checkpoints", "meta"};
+constexpr const char* kCfNames[] = {"default", "entries",     "index", "tree",
+                                    "state",   "checkpoints", "meta"};
 
 rocksdb::ColumnFamilyOptions BaseCf(const std::shared_ptr<rocksdb::Cache>& cache, bool bloom) {
   rocksdb::ColumnFamilyOptions cf;
@@ -97,9 +97,9 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   db->read_only_ = mode == OpenMode::kReadOnly;
   rocksdb::DB* raw = nullptr;
   const auto families = Families();
-  rocksdb::Status s =
-      db->read_only_ ? rocksdb::DB::OpenForReadOnly(options, path, families, &db->cfs_, &raw)
-                     : rocksdb::DB::Open(options, path, families, &db->cfs_, &raw);
+  rocksdb::Status s = db->read_only_
+                          ? rocksdb::DB::OpenForReadOnly(options, path, families, &db->cfs_, &raw)
+                          : rocksdb::DB::Open(options, path, families, &db->cfs_, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return Status::FailedPrecondition("the ledger in " + path +
@@ -129,11 +129,32 @@ Result<std::string> Db::GetMeta(std::string_view key, const rocksdb::Snapshot* s
 }
 
 namespace keys {
-std::string Entry(uint64_t seq) { return BigEndian64(seq); }
-std::string EventId(std::string_view event_id) { return "e" + std::string(event_id); }
-std::string StateDelta(uint64_t last_seq) { return "d" + BigEndian64(last_seq); }
-std::string StateRow(std::string_view row_key) { return "r" + std::string(row_key); }
-std::string Checkpoint(uint64_t size) { return BigEndian64(size); }
+namespace {
+// Built with append, not `"e" + std::string(...)`: GCC 12 issues a false
+// -Wrestrict for that pattern at -O2 (GCC bug 105329).
+std::string Prefixed(char prefix, std::string_view rest) {
+  std::string key;
+  key.reserve(1 + rest.size());
+  key.push_back(prefix);
+  key.append(rest);
+  return key;
+}
+}  // namespace
+std::string Entry(uint64_t seq) {
+  return BigEndian64(seq);
+}
+std::string EventId(std::string_view event_id) {
+  return Prefixed('e', event_id);
+}
+std::string StateDelta(uint64_t last_seq) {
+  return Prefixed('d', BigEndian64(last_seq));
+}
+std::string StateRow(std::string_view row_key) {
+  return Prefixed('r', row_key);
+}
+std::string Checkpoint(uint64_t size) {
+  return BigEndian64(size);
+}
 }  // namespace keys
 
 }  // namespace lumbung::store

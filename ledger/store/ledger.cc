@@ -1,21 +1,21 @@
 #include "lumbung/ledger/ledger.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <future>
 
 #include <nlohmann/json.hpp>
 
-#include "db.h"
 #include "lumbung/audit/note.h"
 #include "lumbung/base/text.h"
 #include "lumbung/ledger/event_json.h"
+
+#include "db.h"
 #include "snapshot_impl.h"
 #include "writer.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace lumbung {
 
@@ -31,7 +31,9 @@ struct Ledger::Impl {
 
 namespace {
 
-std::string DbPath(const std::string& dir) { return (fs::path(dir) / "db").string(); }
+std::string DbPath(const std::string& dir) {
+  return (fs::path(dir) / "db").string();
+}
 std::string KeyPath(const std::string& dir) {
   return (fs::path(dir) / "keys" / "checkpoint.key").string();
 }
@@ -50,8 +52,8 @@ Status WriteSecretFile(const std::string& path, const std::string& contents) {
 
 std::string TodayUtc() {
   using namespace std::chrono;
-  const auto days = duration_cast<duration<int64_t, std::ratio<86400>>>(
-      system_clock::now().time_since_epoch());
+  const auto days =
+      duration_cast<duration<int64_t, std::ratio<86400>>>(system_clock::now().time_since_epoch());
   return FormatDate(static_cast<int32_t>(days.count()));
 }
 
@@ -85,8 +87,8 @@ Status AppendLedgerOpened(Ledger& ledger, const std::string& origin, const std::
 Result<std::string> Ledger::Init(const std::string& dir, std::string_view origin) {
   auto signer = audit::NoteSigner::Generate(origin);
   if (!signer.ok()) {
-    return Status::InvalidArgument("origin \"" + std::string(origin) +
-                                   "\" cannot name a ledger: " + std::string(signer.status().message()));
+    return Status::InvalidArgument("origin \"" + std::string(origin) + "\" cannot name a ledger: " +
+                                   std::string(signer.status().message()));
   }
   std::error_code ec;
   if (fs::exists(fs::path(DbPath(dir)) / "CURRENT", ec) || fs::exists(KeyPath(dir), ec)) {
@@ -132,9 +134,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptio
   LUMBUNG_ASSIGN_OR_RETURN(impl->verifier_key, impl->db->GetMeta(store::keys::kMetaVerifierKey));
   if (!options.read_only) {
     LUMBUNG_ASSIGN_OR_RETURN(
-        impl->writer, store::Writer::Start(impl->db.get(),
-                                           LedgerIdentity{impl->origin, impl->verifier_key},
-                                           options));
+        impl->writer,
+        store::Writer::Start(impl->db.get(), LedgerIdentity{impl->origin, impl->verifier_key},
+                             options));
   }
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
@@ -155,9 +157,9 @@ void Ledger::AppendAsync(std::vector<EventInput> events, std::string actor, Done
     return;
   }
   if (events.size() > limits::kLibraryBatchEventsMax) {
-    done(Status::Rejected("batch_too_large", "", "a batch holds at most " +
-                                                     std::to_string(limits::kLibraryBatchEventsMax) +
-                                                     " events"));
+    done(Status::Rejected(
+        "batch_too_large", "",
+        "a batch holds at most " + std::to_string(limits::kLibraryBatchEventsMax) + " events"));
     return;
   }
   auto request = std::make_unique<store::WriteRequest>();
@@ -188,8 +190,14 @@ std::unique_ptr<LedgerSnapshot> Ledger::Snapshot() const {
   return store::MakeSnapshot(impl_->db.get());
 }
 
-const std::string& Ledger::dir() const { return impl_->dir; }
-const std::string& Ledger::origin() const { return impl_->origin; }
-const std::string& Ledger::verifier_key() const { return impl_->verifier_key; }
+const std::string& Ledger::dir() const {
+  return impl_->dir;
+}
+const std::string& Ledger::origin() const {
+  return impl_->origin;
+}
+const std::string& Ledger::verifier_key() const {
+  return impl_->verifier_key;
+}
 
 }  // namespace lumbung

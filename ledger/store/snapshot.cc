@@ -1,6 +1,7 @@
 #include <rocksdb/iterator.h>
 
 #include "lumbung/base/text.h"
+
 #include "snapshot_impl.h"
 
 namespace lumbung {
@@ -97,7 +98,9 @@ Result<uint64_t> LedgerSnapshot::FindEventId(std::string_view event_id) const {
   return seq;
 }
 
-audit::NodeSource& LedgerSnapshot::tree() const { return *impl_->tiles; }
+audit::NodeSource& LedgerSnapshot::tree() const {
+  return *impl_->tiles;
+}
 
 Result<audit::Hash> LedgerSnapshot::Root(uint64_t tree_size) const {
   if (tree_size > size_) {

@@ -6,8 +6,9 @@
 
 #include <memory>
 
-#include "db.h"
 #include "lumbung/ledger/ledger.h"
+
+#include "db.h"
 #include "tiles.h"
 
 namespace lumbung {

@@ -2,9 +2,10 @@
 
 #include <cstring>
 
-#include "db.h"
 #include "lumbung/base/assert.h"
 #include "lumbung/base/text.h"
+
+#include "db.h"
 
 namespace lumbung::store {
 
@@ -32,7 +33,9 @@ std::string TileKey(TileId tile) {
   return key;
 }
 
-TileAppender::TileAppender(uint64_t size) { Reset(size); }
+TileAppender::TileAppender(uint64_t size) {
+  Reset(size);
+}
 
 void TileAppender::Reset(uint64_t size) {
   pending_.clear();

@@ -72,8 +72,8 @@ class TileAppender {
   void Reset(uint64_t size);
 
  private:
-  std::vector<uint64_t> next_offset_;   // per tile level: nodes in the open tile
-  std::vector<uint64_t> open_index_;    // per tile level: index of the open tile
+  std::vector<uint64_t> next_offset_;  // per tile level: nodes in the open tile
+  std::vector<uint64_t> open_index_;   // per tile level: index of the open tile
   std::map<TileId, std::string> pending_;
   uint64_t size_ = 0;
 };

@@ -7,6 +7,7 @@
 
 #include "lumbung/audit/chain.h"
 #include "lumbung/base/text.h"
+
 #include "snapshot_impl.h"
 
 namespace lumbung {
@@ -50,9 +51,9 @@ class StoredLeaves {
 void CheckShape(audit::ChainVerifier& chain, uint64_t seq) {
   Status st = ValidateEventBody(chain.last().body());
   if (!st.ok()) {
-    chain.AddProblem(Status::Corruption("seq " + std::to_string(seq) + ": event is malformed: " +
-                                        st.ToString())
-                         .WithSeq(static_cast<int64_t>(seq)));
+    chain.AddProblem(
+        Status::Corruption("seq " + std::to_string(seq) + ": event is malformed: " + st.ToString())
+            .WithSeq(static_cast<int64_t>(seq)));
   }
 }
 
@@ -76,8 +77,8 @@ Result<VerifyReport> VerifyLedger(const LedgerSnapshot& snapshot, const VerifyOp
     }
     const uint64_t seq = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()));
     if (seq >= snapshot.size()) break;  // written after this snapshot's head? never; be safe
-    const bool good = chain.Add(seq, std::string_view(it->value().data(), it->value().size()),
-                                stored.Get(seq));
+    const bool good =
+        chain.Add(seq, std::string_view(it->value().data(), it->value().size()), stored.Get(seq));
     if (good) {
       CheckShape(chain, seq);
       const std::string date = chain.last().body().effective_date()->str();

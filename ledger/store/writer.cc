@@ -7,6 +7,8 @@
 #include "lumbung/base/assert.h"
 #include "lumbung/base/text.h"
 
+#include <pthread.h>
+
 namespace lumbung::store {
 namespace {
 
@@ -15,7 +17,9 @@ int64_t SystemClockMs() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+rocksdb::Slice ToSlice(std::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
 
 }  // namespace
 
@@ -30,7 +34,15 @@ Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LedgerIdentity identity,
   LUMBUNG_ASSERT(!db->read_only());
   auto writer = std::unique_ptr<Writer>(new Writer(db, std::move(identity), options));
   LUMBUNG_RETURN_IF_ERROR(writer->LoadHead());
-  writer->thread_ = std::thread([w = writer.get()] { w->Run(); });
+  // Named so that top, perf and gdb show which stage is busy.
+  writer->commit_thread_ = std::thread([w = writer.get()] {
+    pthread_setname_np(pthread_self(), "lumbung-commit");
+    w->CommitLoop();
+  });
+  writer->apply_thread_ = std::thread([w = writer.get()] {
+    pthread_setname_np(pthread_self(), "lumbung-apply");
+    w->ApplyLoop();
+  });
   return writer;
 }
 
@@ -39,10 +51,9 @@ Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LedgerIdentity identity,
 Status Writer::LoadHead() {
   auto size_bytes = db_->GetMeta(keys::kMetaSize);
   if (!size_bytes.ok() && !size_bytes.status().IsNotFound()) return size_bytes.status();
-  const uint64_t size =
-      size_bytes.ok() && size_bytes->size() == 8
-          ? GetBigEndian64(reinterpret_cast<const uint8_t*>(size_bytes->data()))
-          : 0;
+  const uint64_t size = size_bytes.ok() && size_bytes->size() == 8
+                            ? GetBigEndian64(reinterpret_cast<const uint8_t*>(size_bytes->data()))
+                            : 0;
   TileReader reader(db_->db(), db_->tree(), nullptr);
   const auto ids = audit::RootNodes(size);
   std::vector<audit::Hash> nodes(ids.size());
@@ -78,7 +89,13 @@ Writer::~Writer() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (apply_thread_.joinable()) apply_thread_.join();  // drains queue and pipeline
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    commit_stop_ = true;
+  }
+  commit_cv_.notify_all();
+  if (commit_thread_.joinable()) commit_thread_.join();
 }
 
 void Writer::Submit(std::unique_ptr<WriteRequest> request) {
@@ -109,99 +126,160 @@ WriterStats Writer::stats() const {
   return s;
 }
 
-void Writer::Run() {
+void Writer::ApplyLoop() {
   for (;;) {
-    auto group = NextGroup();
-    if (group.empty()) return;  // stopping and drained
-    CommitGroup(group);
+    auto requests = NextRequests(/*block=*/!in_flight_);
+    if (requests.empty()) {
+      if (!in_flight_) return;  // stopping, and nothing left anywhere
+      auto previous = WaitCommitted();
+      if (!previous->written.ok()) RollbackTo(*previous);
+      Acknowledge(*previous, previous->written);
+      continue;
+    }
+    auto group = Prepare(std::move(requests));
+    if (in_flight_) {
+      auto previous = WaitCommitted();
+      if (!previous->written.ok()) {
+        RollbackTo(*previous);  // also undoes `group`, applied on top of it
+        Acknowledge(*previous, previous->written);
+        Acknowledge(*group, previous->written);
+        continue;
+      }
+      Acknowledge(*previous, Status());
+    }
+    if (group->end_seq == group->start_seq) {
+      Acknowledge(*group, Status());  // only replays and rejections: nothing to write
+      continue;
+    }
+    StartCommit(std::move(group));
   }
 }
 
-std::vector<std::unique_ptr<WriteRequest>> Writer::NextGroup() {
-  std::vector<std::unique_ptr<WriteRequest>> group;
+void Writer::CommitLoop() {
+  for (;;) {
+    std::unique_ptr<Group> group;
+    {
+      std::unique_lock<std::mutex> lock(commit_mu_);
+      commit_cv_.wait(lock, [this] { return to_commit_ != nullptr || commit_stop_; });
+      if (to_commit_ == nullptr) return;
+      group = std::move(to_commit_);
+    }
+    if (needs_resume_) {
+      // After a failed write RocksDB refuses writes until resumed.
+      db_->db()->Resume().PermitUncheckedError();
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync;
+    group->written = FromRocks(db_->db()->Write(wo, &group->batch), "writing a commit group");
+    needs_resume_ = !group->written.ok();
+    {
+      std::lock_guard<std::mutex> lock(commit_mu_);
+      committed_ = std::move(group);
+    }
+    commit_cv_.notify_all();
+  }
+}
+
+void Writer::StartCommit(std::unique_ptr<Group> group) {
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    LUMBUNG_ASSERT(to_commit_ == nullptr && committed_ == nullptr);
+    to_commit_ = std::move(group);
+  }
+  in_flight_ = true;
+  commit_cv_.notify_all();
+}
+
+std::unique_ptr<Writer::Group> Writer::WaitCommitted() {
+  LUMBUNG_ASSERT(in_flight_);
+  std::unique_lock<std::mutex> lock(commit_mu_);
+  commit_cv_.wait(lock, [this] { return committed_ != nullptr; });
+  in_flight_ = false;
+  return std::move(committed_);
+}
+
+std::vector<std::unique_ptr<WriteRequest>> Writer::NextRequests(bool block) {
+  std::vector<std::unique_ptr<WriteRequest>> requests;
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  if (block) cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
   size_t events = 0;
   size_t bytes = 0;
   while (!queue_.empty()) {
     const WriteRequest& next = *queue_.front();
     const bool fits = events + next.events.size() <= options_.group_events_max &&
                       bytes + next.bytes <= options_.group_bytes_max;
-    if (!group.empty() && !fits) break;
+    if (!requests.empty() && !fits) break;
     events += next.events.size();
     bytes += next.bytes;
-    group.push_back(std::move(queue_.front()));
+    requests.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
+  return requests;
+}
+
+std::unique_ptr<Writer::Group> Writer::Prepare(
+    std::vector<std::unique_ptr<WriteRequest>> requests) {
+  auto group = std::make_unique<Group>();
+  group->requests = std::move(requests);
+  group->start_seq = next_seq_;
+  group->start_leaf = last_leaf_;
+  group->start_range = range_;
+  group->start_domain_mark = domain_.Mark();
+  group->recorded_ms = std::max(clock_ms_(), last_recorded_ms_);
+  group->outcomes.reserve(group->requests.size());
+  for (const auto& request : group->requests) {
+    group->outcomes.push_back(ApplyRequest(*group, *request));
+  }
+  if (next_seq_ > group->start_seq) FinishBatch(*group);
+  group->end_seq = next_seq_;
+  group->end_domain_mark = domain_.Mark();
+  last_recorded_ms_ = group->recorded_ms;
   return group;
 }
 
-void Writer::CommitGroup(std::vector<std::unique_ptr<WriteRequest>>& group) {
-  const uint64_t start_seq = next_seq_;
-  const audit::Hash start_leaf = last_leaf_;
-  const audit::CompactRange start_range = range_;
-  const size_t domain_mark = domain_.Mark();
-  const int64_t now_ms = std::max(clock_ms_(), last_recorded_ms_);
-  std::vector<RequestOutcome> outcomes;
-  outcomes.reserve(group.size());
-  for (const auto& request : group) outcomes.push_back(ApplyRequest(*request, now_ms));
-  Status written;
-  if (next_seq_ > start_seq) {
-    written = WriteGroup();
-    if (!written.ok()) RollbackGroup(start_seq, start_leaf, start_range, domain_mark);
-  }
-  batch_.Clear();
-  index_keys_.clear();
-  group_leaves_.clear();
-  pending_.clear();
-  if (written.ok()) {
-    domain_.Commit();
-    last_recorded_ms_ = now_ms;
-    events_.fetch_add(next_seq_ - start_seq);
-    last_group_events_.store(next_seq_ - start_seq);
-    groups_.fetch_add(next_seq_ > start_seq ? 1 : 0);
-    committed_size_.store(next_seq_, std::memory_order_release);
-  }
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (!written.ok() && outcomes[i].touches_group && outcomes[i].result.ok()) {
-      outcomes[i].result = written;
-    }
-    group[i]->done(std::move(outcomes[i].result));
-  }
-}
-
-Status Writer::WriteGroup() {
-  // Sorted index keys insert into the memtable's skiplist near one another,
-  // about three times cheaper than in arrival order (measured, see docs).
+// Adds what the whole group shares to its batch: index keys (sorted: they
+// insert into the memtable's skiplist near one another, about three times
+// cheaper than in arrival order, as measured in docs/storage.md), the Merkle
+// nodes the group completes, and the new size.
+void Writer::FinishBatch(Group& group) {
   std::sort(index_keys_.begin(), index_keys_.end());
   for (const auto& [key, seq] : index_keys_) {
-    batch_.Put(db_->index(), key, BigEndian64(seq)).PermitUncheckedError();
+    group.batch.Put(db_->index(), key, BigEndian64(seq)).PermitUncheckedError();
   }
   for (const auto& leaf : group_leaves_) {
     range_.Append(leaf, [this](audit::NodeId id, const audit::Hash& h) { tiles_.Add(id, h); });
   }
   LUMBUNG_ASSERT(range_.size() == next_seq_);
-  tiles_.Flush(&batch_, db_->tree());
-  batch_.Put(db_->meta(), ToSlice(keys::kMetaSize), BigEndian64(next_seq_)).PermitUncheckedError();
-  if (needs_resume_) {
-    // After a failed write RocksDB refuses writes until resumed.
-    db_->db()->Resume().PermitUncheckedError();
-    needs_resume_ = false;
-  }
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
-  Status st = FromRocks(db_->db()->Write(wo, &batch_), "writing a commit group");
-  needs_resume_ = !st.ok();
-  return st;
+  tiles_.Flush(&group.batch, db_->tree());
+  group.batch.Put(db_->meta(), ToSlice(keys::kMetaSize), BigEndian64(next_seq_))
+      .PermitUncheckedError();
+  index_keys_.clear();
+  group_leaves_.clear();
 }
 
-void Writer::RollbackGroup(uint64_t seq, const audit::Hash& leaf,
-                           const audit::CompactRange& range, size_t domain_mark) {
-  next_seq_ = seq;
-  last_leaf_ = leaf;
-  range_ = range;
-  tiles_.Reset(seq);
-  domain_.RollbackTo(domain_mark);
+void Writer::RollbackTo(const Group& group) {
+  next_seq_ = group.start_seq;
+  last_leaf_ = group.start_leaf;
+  range_ = group.start_range;
+  tiles_.Reset(group.start_seq);
+  domain_.RollbackTo(group.start_domain_mark);
+}
+
+void Writer::Acknowledge(Group& group, const Status& failure) {
+  for (std::string_view id : group.pending_ids) pending_.erase(id);
+  const uint64_t appended = group.end_seq - group.start_seq;
+  if (failure.ok() && appended > 0) {
+    domain_.CommitUpTo(group.end_domain_mark);
+    events_.fetch_add(appended);
+    groups_.fetch_add(1);
+    last_group_events_.store(appended);
+    committed_size_.store(group.end_seq, std::memory_order_release);
+  }
+  for (size_t i = 0; i < group.requests.size(); ++i) {
+    RequestOutcome& outcome = group.outcomes[i];
+    if (!failure.ok() && outcome.touches_group && outcome.result.ok()) outcome.result = failure;
+    group.requests[i]->done(std::move(outcome.result));
+  }
 }
 
 std::vector<std::optional<uint64_t>> Writer::LookupEventIds(const WriteRequest& request) {
@@ -210,7 +288,7 @@ std::vector<std::optional<uint64_t>> Writer::LookupEventIds(const WriteRequest& 
   std::vector<size_t> which;
   for (size_t i = 0; i < request.events.size(); ++i) {
     const EventInput& e = request.events[i];
-    if (e.event_id_error.ok()) {
+    if (e.event_id_error.ok() && !pending_.contains(e.event_id)) {
       keys.push_back(keys::EventId(e.event_id));
       which.push_back(i);
     }
@@ -228,52 +306,55 @@ std::vector<std::optional<uint64_t>> Writer::LookupEventIds(const WriteRequest& 
   return out;
 }
 
-Writer::RequestOutcome Writer::ApplyRequest(const WriteRequest& request, int64_t now_ms) {
+Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& request) {
   RequestOutcome outcome;
   const uint64_t seq_mark = next_seq_;
   const audit::Hash leaf_mark = last_leaf_;
-  const size_t domain_mark = domain_.Mark();
+  const uint64_t domain_mark = domain_.Mark();
   const size_t keys_mark = index_keys_.size();
   const size_t leaves_mark = group_leaves_.size();
-  request_ids_.clear();
-  batch_.SetSavePoint();
+  const size_t pending_mark = group.pending_ids.size();
+  group.batch.SetSavePoint();
   const auto prior = LookupEventIds(request);
   std::vector<Receipt> receipts;
   receipts.reserve(request.events.size());
   Status st;
   for (size_t i = 0; i < request.events.size() && st.ok(); ++i) {
-    st = ApplyEvent(request.events[i], request.actor, now_ms, prior[i], &receipts,
+    st = ApplyEvent(group, request.events[i], request.actor, prior[i], &receipts,
                     &outcome.touches_group);
     if (!st.ok()) st = std::move(st).WithIndex(static_cast<int64_t>(i));
   }
   if (!st.ok()) {
-    batch_.RollbackToSavePoint().PermitUncheckedError();
+    group.batch.RollbackToSavePoint().PermitUncheckedError();
     next_seq_ = seq_mark;
     last_leaf_ = leaf_mark;
     domain_.RollbackTo(domain_mark);
     index_keys_.resize(keys_mark);
     group_leaves_.resize(leaves_mark);
-    for (const auto& id : request_ids_) pending_.erase(id);
+    for (size_t k = pending_mark; k < group.pending_ids.size(); ++k) {
+      pending_.erase(group.pending_ids[k]);
+    }
+    group.pending_ids.resize(pending_mark);
     outcome.result = std::move(st);
     outcome.touches_group = false;
     return outcome;
   }
-  batch_.PopSavePoint().PermitUncheckedError();
+  group.batch.PopSavePoint().PermitUncheckedError();
   outcome.result = std::move(receipts);
   return outcome;
 }
 
 // DESIGN §3.3's order: event_id shape, idempotency, field shape, then the
 // domain rules (references, state, limits, overdraft) inside Domain::Apply.
-Status Writer::ApplyEvent(const EventInput& event, const std::string& actor, int64_t now_ms,
+Status Writer::ApplyEvent(Group& group, const EventInput& event, const std::string& actor,
                           std::optional<uint64_t> prior_seq, std::vector<Receipt>* receipts,
                           bool* touches_group) {
   LUMBUNG_RETURN_IF_ERROR(event.event_id_error);
   if (auto it = pending_.find(event.event_id); it != pending_.end()) {
     *touches_group = true;
-    return Replay(event, it->second.seq, &it->second.leaf, &it->second.body, receipts);
+    return Replay(event, it->second.seq, &it->second.leaf, it->second.body, receipts);
   }
-  if (prior_seq) return Replay(event, *prior_seq, nullptr, nullptr, receipts);
+  if (prior_seq) return Replay(event, *prior_seq, nullptr, {}, receipts);
   LUMBUNG_RETURN_IF_ERROR(event.decode_error);
   std::string scratch;
   Status st;
@@ -286,18 +367,19 @@ Status Writer::ApplyEvent(const EventInput& event, const std::string& actor, int
   }
   LUMBUNG_RETURN_IF_ERROR(ValidateEventBody(*body));
   const uint64_t seq = next_seq_;
-  BuildEntry(seq, now_ms, actor, event.body);
+  BuildEntry(seq, group.recorded_ms, actor, event.body);
   const auto* entry = fb::GetEntry(fbb_.GetBufferPointer());
   LUMBUNG_RETURN_IF_ERROR(domain_.Apply(*entry, *entry->body_nested_root()));
-  const std::string_view bytes(reinterpret_cast<const char*>(fbb_.GetBufferPointer()),
-                               fbb_.GetSize());
-  const audit::Hash leaf = audit::LeafHash(
-      std::span<const uint8_t>(fbb_.GetBufferPointer(), fbb_.GetSize()));
-  batch_.Put(db_->entries(), keys::Entry(seq), ToSlice(bytes)).PermitUncheckedError();
+  const std::span<const uint8_t> bytes(fbb_.GetBufferPointer(), fbb_.GetSize());
+  const audit::Hash leaf = audit::LeafHash(bytes);
+  group.batch
+      .Put(db_->entries(), keys::Entry(seq),
+           rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()))
+      .PermitUncheckedError();
   index_keys_.emplace_back(keys::EventId(event.event_id), seq);
   group_leaves_.push_back(leaf);
   pending_.emplace(event.event_id, Pending{seq, leaf, event.body});
-  request_ids_.push_back(event.event_id);
+  group.pending_ids.push_back(event.event_id);
   last_leaf_ = leaf;
   ++next_seq_;
   *touches_group = true;
@@ -309,20 +391,22 @@ Status Writer::ApplyEvent(const EventInput& event, const std::string& actor, int
 // writes nothing; a different event is a conflict. "Same" is byte equality
 // of the canonical bodies, which the decoder guarantees for equal events.
 Status Writer::Replay(const EventInput& event, uint64_t seq, const audit::Hash* leaf,
-                      const std::string* body, std::vector<Receipt>* receipts) {
+                      std::string_view pending_body, std::vector<Receipt>* receipts) {
   audit::VerifiedEntry stored;
   if (leaf == nullptr) {
     std::string bytes;
-    LUMBUNG_RETURN_IF_ERROR(FromRocks(
-        db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(seq), &bytes),
-        "reading the entry of a replayed event_id"));
+    LUMBUNG_RETURN_IF_ERROR(
+        FromRocks(db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(seq), &bytes),
+                  "reading the entry of a replayed event_id"));
     LUMBUNG_RETURN_IF_ERROR(std::move(stored.Load(bytes)).WithSeq(static_cast<int64_t>(seq)));
   }
-  const std::string_view stored_body = body != nullptr ? *body : stored.body_bytes();
+  const std::string_view stored_body = leaf != nullptr ? pending_body : stored.body_bytes();
   if (!event.decode_error.ok() || event.body != stored_body) {
     return Status::Rejected("event_id_conflict", "event_id",
-                            "event_id " + event.event_id + " was already used for a different "
-                            "event (seq " + std::to_string(seq) + ")");
+                            "event_id " + event.event_id +
+                                " was already used for a different "
+                                "event (seq " +
+                                std::to_string(seq) + ")");
   }
   const audit::Hash leaf_hash = leaf != nullptr ? *leaf : audit::LeafHash(stored.bytes());
   receipts->push_back(Receipt{seq, event.event_id, leaf_hash, true});

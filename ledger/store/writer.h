@@ -1,19 +1,32 @@
-// The single writer thread: validate -> sequence -> hash -> project -> one
-// RocksDB write per commit group.
+// The writer: validate -> sequence -> hash -> project -> one RocksDB write
+// per commit group, in two pipelined stages.
 //
-// Group commit (LevelDB's BuildBatchGroup, with one owner thread instead of a
-// leader election): the thread takes the first queued request and then
-// whatever else is queued, up to group_events_max events and
+// Group commit (LevelDB's BuildBatchGroup, with one owner thread instead of
+// a leader election): the apply thread takes the first queued request and
+// then whatever else is queued, up to group_events_max events and
 // group_bytes_max bytes (a larger single request forms a group of its own;
 // requests are never split). Each request is applied in turn against the
 // state the earlier ones left; a request that fails is rolled back alone
 // (WriteBatch savepoint + domain undo mark) and the rest of the group goes
-// on. The group is then written with one synced WriteBatch, and only after
-// that write returns are the requests acknowledged.
+// on. The group's WriteBatch is then handed to the commit thread, which
+// writes it with one synced WAL write. Requests are acknowledged only after
+// that write returns.
 //
-// If the write fails (disk full, I/O error), every request of the group is
-// failed, all in-memory state is rolled back to the group's start, and the
-// writer goes on serving the next group.
+// Pipelining: while the commit thread writes group k, the apply thread
+// applies group k+1 on top of k's in-memory state. At most one group is in
+// flight:
+//
+//   apply:  [apply k] [apply k+1]          [apply k+2] ...
+//   commit:           [write+sync k] ack k [write+sync k+1] ack k+1
+//
+// If the write of group k fails (disk full, I/O error), the in-memory state
+// is rolled back to k's start, which also undoes k+1; every request of k and
+// k+1 that appended (or replayed an event of k or k+1) fails with the I/O
+// error, and the writer carries on with the next group.
+//
+// Thread safety: Submit and stats may be called from any thread. All other
+// state belongs to the apply thread, except the in-flight handoff slot,
+// which is guarded by commit_mu_.
 
 #ifndef LUMBUNG_LEDGER_STORE_WRITER_H_
 #define LUMBUNG_LEDGER_STORE_WRITER_H_
@@ -31,9 +44,10 @@
 #include <flatbuffers/flatbuffers.h>
 #include <rocksdb/write_batch.h>
 
+#include "lumbung/ledger/ledger.h"
+
 #include "../domain/domain.h"
 #include "db.h"
-#include "lumbung/ledger/ledger.h"
 #include "tiles.h"
 
 namespace lumbung::store {
@@ -47,10 +61,10 @@ struct WriteRequest {
 
 class Writer {
  public:
-  // Reads the ledger's head from `db` and starts the thread.
+  // Reads the ledger's head from `db` and starts the threads.
   static Result<std::unique_ptr<Writer>> Start(Db* db, LedgerIdentity identity,
                                                const LedgerOptions& options);
-  // Drains the queue, then joins the thread.
+  // Drains the queue and the pipeline, then joins the threads.
   ~Writer();
 
   void Submit(std::unique_ptr<WriteRequest> request);
@@ -58,64 +72,92 @@ class Writer {
   WriterStats stats() const;
 
  private:
-  struct Pending {  // an event appended earlier in the current group
+  // An event appended by a group that is not yet acknowledged; lets later
+  // events (in this group or the next) see it for idempotency before its
+  // index key is readable from RocksDB.
+  struct Pending {
     uint64_t seq;
     audit::Hash leaf;
-    std::string body;
+    std::string_view body;  // owned by the request, alive until its ack
   };
   struct RequestOutcome {
     Result<std::vector<Receipt>> result = Status::Internal("not applied");
-    bool touches_group = false;  // appended, or replayed an event of this group
+    bool touches_group = false;  // appended, or replayed an unacknowledged event
+  };
+  // One commit group, applied in memory and ready to be written.
+  struct Group {
+    std::vector<std::unique_ptr<WriteRequest>> requests;
+    std::vector<RequestOutcome> outcomes;
+    rocksdb::WriteBatch batch;
+    uint64_t start_seq = 0;
+    uint64_t end_seq = 0;
+    audit::Hash start_leaf{};
+    audit::CompactRange start_range;
+    uint64_t start_domain_mark = 0;
+    uint64_t end_domain_mark = 0;
+    int64_t recorded_ms = 0;
+    std::vector<std::string_view> pending_ids;  // keys this group added to pending_
+    Status written;                             // set by the commit thread
   };
 
   Writer(Db* db, LedgerIdentity identity, const LedgerOptions& options);
   Status LoadHead();
-  void Run();
-  std::vector<std::unique_ptr<WriteRequest>> NextGroup();
-  void CommitGroup(std::vector<std::unique_ptr<WriteRequest>>& group);
-  Status WriteGroup();
-  void RollbackGroup(uint64_t seq, const audit::Hash& leaf, const audit::CompactRange& range,
-                     size_t domain_mark);
-  RequestOutcome ApplyRequest(const WriteRequest& request, int64_t now_ms);
-  Status ApplyEvent(const EventInput& event, const std::string& actor, int64_t now_ms,
+  void ApplyLoop();
+  void CommitLoop();
+  std::vector<std::unique_ptr<WriteRequest>> NextRequests(bool block);
+  std::unique_ptr<Group> Prepare(std::vector<std::unique_ptr<WriteRequest>> requests);
+  void FinishBatch(Group& group);
+  void StartCommit(std::unique_ptr<Group> group);
+  std::unique_ptr<Group> WaitCommitted();
+  void Acknowledge(Group& group, const Status& failure);
+  void RollbackTo(const Group& group);
+  RequestOutcome ApplyRequest(Group& group, const WriteRequest& request);
+  Status ApplyEvent(Group& group, const EventInput& event, const std::string& actor,
                     std::optional<uint64_t> prior_seq, std::vector<Receipt>* receipts,
                     bool* touches_group);
   Status Replay(const EventInput& event, uint64_t seq, const audit::Hash* leaf,
-                const std::string* body, std::vector<Receipt>* receipts);
+                std::string_view pending_body, std::vector<Receipt>* receipts);
   std::vector<std::optional<uint64_t>> LookupEventIds(const WriteRequest& request);
-  void BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor,
-                  const std::string& body);
+  void BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor, const std::string& body);
 
   Db* db_;
   const LedgerOptions options_;
   std::function<int64_t()> clock_ms_;
 
-  // Queue, shared with submitting threads.
+  // Request queue, shared with submitting threads.
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<WriteRequest>> queue_;  // guarded by mu_
-  bool stopping_ = false;                           // guarded by mu_
+  bool stopping_ = false;                            // guarded by mu_
 
-  // Writer-thread state.
+  // Handoff to the commit thread: at most one group in flight.
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::unique_ptr<Group> to_commit_;  // guarded by commit_mu_
+  std::unique_ptr<Group> committed_;  // guarded by commit_mu_
+  bool commit_stop_ = false;          // guarded by commit_mu_
+  bool in_flight_ = false;            // apply thread only
+  bool needs_resume_ = false;         // commit thread only
+
+  // Apply-thread state: the head as the applied (not yet durable) groups
+  // leave it.
   uint64_t next_seq_ = 0;
   audit::Hash last_leaf_{};
   int64_t last_recorded_ms_ = 0;
   audit::CompactRange range_;
   TileAppender tiles_{0};
   Domain domain_;
-  rocksdb::WriteBatch batch_;
-  std::vector<std::pair<std::string, uint64_t>> index_keys_;  // sorted before the write
+  std::vector<std::pair<std::string, uint64_t>> index_keys_;  // per group, sorted before writing
   std::vector<audit::Hash> group_leaves_;
-  std::unordered_map<std::string, Pending> pending_;
-  std::vector<std::string> request_ids_;  // pending_ keys added by the current request
+  std::unordered_map<std::string_view, Pending> pending_;
   flatbuffers::FlatBufferBuilder fbb_{1024};
-  bool needs_resume_ = false;
 
   std::atomic<uint64_t> committed_size_{0};
   std::atomic<uint64_t> groups_{0};
   std::atomic<uint64_t> events_{0};
   std::atomic<uint64_t> last_group_events_{0};
-  std::thread thread_;
+  std::thread apply_thread_;
+  std::thread commit_thread_;
 };
 
 }  // namespace lumbung::store

@@ -7,16 +7,17 @@
 // value that never changes, once the tree has at least (index + 1) << level
 // leaves. Such a node is "complete". Everything else (the right edge of a
 // tree whose size is not a power of two) is "ephemeral" and is recomputed
-// from complete nodes.
-//
-//   size 6:           root (ephemeral)
-//                    /              \
-//              (2,0)                 (1,2)
-//             /     \               /     \
-//        (1,0)      (1,1)       (0,4)    (0,5)
-//        /   \      /   \
-//     (0,0) (0,1) (0,2) (0,3)
-//
+// from complete nodes. (The drawing is a block comment because a '\' that
+// ends a // line continues the comment onto the next line: -Wcomment.)
+/*
+     size 6:           root (ephemeral)
+                      /              \
+                (2,0)                 (1,2)
+               /     \               /     \
+          (1,0)      (1,1)       (0,4)    (0,5)
+          /   \      /   \
+       (0,0) (0,1) (0,2) (0,3)
+*/
 // Proof building is split in two so the storage can fetch all nodes of a
 // proof in one batched read: Plan* lists the complete nodes needed, and
 // Assemble* turns their hashes into the RFC 9162 proof.

@@ -45,10 +45,10 @@ struct PersonalData {
 // order DESIGN §3.3 fixes: event_id shape, then idempotency, then
 // `decode_error`, then the shape of the body, then the domain rules.
 struct EventInput {
-  std::string event_id;     // as submitted
-  Status event_id_error;    // missing, wrong type, bad characters, too long
-  Status decode_error;      // any other JSON-level problem; body is empty then
-  std::string body;         // canonical EventBody FlatBuffer bytes
+  std::string event_id;             // as submitted
+  Status event_id_error;            // missing, wrong type, bad characters, too long
+  Status decode_error;              // any other JSON-level problem; body is empty then
+  std::string body;                 // canonical EventBody FlatBuffer bytes
   std::optional<PersonalData> pii;  // only on BeneficiaryEnrolled
 };
 

@@ -51,10 +51,10 @@ struct LedgerOptions {
 };
 
 struct WriterStats {
-  uint64_t groups = 0;          // commit groups written
-  uint64_t events = 0;          // entries appended
+  uint64_t groups = 0;  // commit groups written
+  uint64_t events = 0;  // entries appended
   uint64_t last_group_events = 0;
-  uint64_t queue_depth = 0;     // requests waiting now
+  uint64_t queue_depth = 0;  // requests waiting now
 };
 
 class LedgerSnapshot;
@@ -65,8 +65,7 @@ class Ledger {
   // Ed25519 checkpoint key, and entry 0 (LedgerOpened). Returns the verifier
   // key text. `origin` is the ledger's name in checkpoints.
   static Result<std::string> Init(const std::string& dir, std::string_view origin);
-  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir,
-                                              LedgerOptions options = {});
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir, LedgerOptions options = {});
   // Finishes queued appends, then stops the writer.
   ~Ledger();
 

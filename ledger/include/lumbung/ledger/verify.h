@@ -27,8 +27,8 @@ struct VerifyOptions {
 };
 
 struct VerifyReport {
-  uint64_t entries = 0;      // the log's size
-  audit::Hash root{};        // recomputed from the entries
+  uint64_t entries = 0;  // the log's size
+  audit::Hash root{};    // recomputed from the entries
   std::string first_effective_date;
   std::string last_effective_date;
   std::vector<Status> problems;  // in seq order of discovery; empty when all holds

@@ -1,0 +1,401 @@
+// The event log: appends, receipts, idempotency, atomic batches, and the
+// verifier's view of a tampered database.
+
+#include "lumbung/ledger/ledger.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "lumbung/base/text.h"
+#include "lumbung/ledger/verify.h"
+
+#include "../ledger/store/db.h"
+#include "../ledger/store/snapshot_impl.h"
+#include "test_util.h"
+#include <sys/stat.h>
+
+using namespace lumbung;
+
+namespace {
+
+const char* kOrigin = "lumbung.example/jakarta-timur/duren-sawit";
+
+std::string Disbursement(int i, int amount = 750000) {
+  char buf[512];
+  std::snprintf(
+      buf, sizeof buf,
+      R"({"type":"AidDisbursed","event_id":"pkh-2026-11-%06d","effective_date":"2026-11-03",)"
+      R"("program_id":"pkh-2026","beneficiary_id":"hh-%06d","cycle":"2026-11",)"
+      R"("amount":%d,"channel":"BANK"})",
+      i, i, amount);
+  return buf;
+}
+
+std::vector<EventInput> Batch(int from, int count) {
+  std::vector<EventInput> out;
+  for (int i = from; i < from + count; ++i) out.push_back(DecodeEventJson(Disbursement(i)));
+  return out;
+}
+
+std::unique_ptr<Ledger> InitAndOpen(const testing::TempDir& dir, LedgerOptions options = {}) {
+  auto vkey = Ledger::Init(dir.path(), kOrigin);
+  REQUIRE(vkey.ok());
+  auto ledger = Ledger::Open(dir.path(), std::move(options));
+  REQUIRE(ledger.ok());
+  return std::move(*ledger);
+}
+
+VerifyReport Verify(const Ledger& ledger) {
+  auto report = VerifyLedger(*ledger.Snapshot(), {});
+  REQUIRE(report.ok());
+  return *report;
+}
+
+}  // namespace
+
+TEST_CASE("init writes LedgerOpened as entry 0 and keeps the key private", "[ledger]") {
+  testing::TempDir dir;
+  auto vkey = Ledger::Init(dir.path(), kOrigin);
+  REQUIRE(vkey.ok());
+  CHECK(vkey->rfind(std::string(kOrigin) + "+", 0) == 0);
+  struct stat st;
+  REQUIRE(stat((dir / "keys/checkpoint.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(testing::ReadFile(dir / "keys/checkpoint.key").rfind("PRIVATE+KEY+", 0) == 0);
+  auto again = Ledger::Init(dir.path(), kOrigin);
+  CHECK(again.status().code() == Code::kFailedPrecondition);
+  auto ledger = Ledger::Open(dir.path());
+  REQUIRE(ledger.ok());
+  CHECK((*ledger)->size() == 1);
+  CHECK((*ledger)->verifier_key() == *vkey);
+  audit::VerifiedEntry e0;
+  REQUIRE((*ledger)->Snapshot()->GetEntry(0, &e0).ok());
+  CHECK(e0.body().event_type() == fb::Event::LedgerOpened);
+  CHECK(e0.body().event_as_LedgerOpened()->verifier_key()->str() == *vkey);
+  const auto zero = audit::Hash{};
+  CHECK(std::equal(zero.begin(), zero.end(), e0.entry().prev_hash()->bytes()->begin()));
+}
+
+TEST_CASE("an origin that cannot name a checkpoint key is refused", "[ledger]") {
+  testing::TempDir dir;
+  CHECK(Ledger::Init(dir.path(), "has space").status().code() == Code::kInvalidArgument);
+  CHECK(Ledger::Init(dir.path(), "plus+sign").status().code() == Code::kInvalidArgument);
+  CHECK(Ledger::Init(dir.path(), "").status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("appends get consecutive seqs, chained prev_hash and their leaf hashes", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  auto receipts = ledger->Append(Batch(1, 5), "test");
+  REQUIRE(receipts.ok());
+  REQUIRE(receipts->size() == 5);
+  auto snap = ledger->Snapshot();
+  audit::Hash prev{};
+  audit::VerifiedEntry e;
+  REQUIRE(snap->GetEntry(0, &e).ok());
+  prev = audit::LeafHash(e.bytes());
+  for (size_t i = 0; i < 5; ++i) {
+    const Receipt& r = (*receipts)[i];
+    CHECK(r.seq == i + 1);
+    CHECK_FALSE(r.replayed);
+    REQUIRE(snap->GetEntry(r.seq, &e).ok());
+    CHECK(audit::LeafHash(e.bytes()) == r.leaf_hash);
+    CHECK(std::equal(prev.begin(), prev.end(), e.entry().prev_hash()->bytes()->begin()));
+    CHECK(e.entry().actor()->str() == "test");
+    prev = r.leaf_hash;
+  }
+  CHECK(snap->FindEventId("pkh-2026-11-000003").value() == 3);
+  CHECK(snap->FindEventId("pkh-2026-11-999999").status().IsNotFound());
+}
+
+TEST_CASE("a replayed event_id with the same event returns the original receipt", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  auto first = ledger->Append(Batch(1, 3), "test");
+  REQUIRE(first.ok());
+  const uint64_t size = ledger->size();
+  auto again = ledger->Append(Batch(1, 3), "someone else");
+  REQUIRE(again.ok());
+  CHECK(ledger->size() == size);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK((*again)[i].seq == (*first)[i].seq);
+    CHECK((*again)[i].leaf_hash == (*first)[i].leaf_hash);
+    CHECK((*again)[i].replayed);
+  }
+  // Within one batch: the second copy answers the first's receipt.
+  auto twice =
+      ledger->Append({DecodeEventJson(Disbursement(7)), DecodeEventJson(Disbursement(7))}, "test");
+  REQUIRE(twice.ok());
+  CHECK((*twice)[0].seq == (*twice)[1].seq);
+  CHECK(ledger->size() == size + 1);
+}
+
+TEST_CASE("an event_id reused for a different event is a conflict", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  REQUIRE(ledger->Append(Batch(1, 1), "test").ok());
+  const uint64_t size = ledger->size();
+  auto conflict = ledger->Append({DecodeEventJson(Disbursement(1, 500000))}, "test");
+  CHECK(conflict.status().reason() == "event_id_conflict");
+  CHECK(conflict.status().field() == "event_id");
+  CHECK(conflict.status().index() == 0);
+  auto in_batch = ledger->Append(
+      {DecodeEventJson(Disbursement(2)), DecodeEventJson(Disbursement(2, 1))}, "test");
+  CHECK(in_batch.status().reason() == "event_id_conflict");
+  CHECK(in_batch.status().index() == 1);
+  CHECK(ledger->size() == size);
+  CHECK(ledger->Snapshot()->FindEventId("pkh-2026-11-000002").status().IsNotFound());
+}
+
+TEST_CASE("an invalid event inside a batch rejects the whole batch and writes nothing",
+          "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  auto batch = Batch(1, 10);
+  batch[6] = DecodeEventJson(Disbursement(7, -1));
+  auto result = ledger->Append(std::move(batch), "test");
+  CHECK(result.status().reason() == "invalid_amount");
+  CHECK(result.status().field() == "amount");
+  CHECK(result.status().index() == 6);
+  CHECK(ledger->size() == 1);
+  auto snap = ledger->Snapshot();
+  for (int i = 1; i <= 10; ++i) {
+    char id[32];
+    std::snprintf(id, sizeof id, "pkh-2026-11-%06d", i);
+    CHECK(snap->FindEventId(id).status().IsNotFound());
+  }
+  // The rejected ids are free to be used again, and no seq was consumed.
+  auto retry = ledger->Append(Batch(1, 10), "test");
+  REQUIRE(retry.ok());
+  CHECK(retry->front().seq == 1);
+  CHECK(Verify(*ledger).ok());
+}
+
+TEST_CASE("a rejected request in a group leaves the other requests of the group intact",
+          "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  std::vector<std::future<Result<std::vector<Receipt>>>> futures;
+  std::vector<std::shared_ptr<std::promise<Result<std::vector<Receipt>>>>> promises;
+  for (int r = 0; r < 20; ++r) {
+    auto p = std::make_shared<std::promise<Result<std::vector<Receipt>>>>();
+    futures.push_back(p->get_future());
+    auto batch = Batch(r * 10, 10);
+    if (r % 3 == 1) batch[4] = DecodeEventJson(Disbursement(r * 10 + 4, 0));
+    ledger->AppendAsync(std::move(batch), "test",
+                        [p](Result<std::vector<Receipt>> res) { p->set_value(std::move(res)); });
+    promises.push_back(p);
+  }
+  uint64_t accepted = 0;
+  for (int r = 0; r < 20; ++r) {
+    auto res = futures[r].get();
+    CHECK(res.ok() == (r % 3 != 1));
+    accepted += res.ok() ? res->size() : 0;
+  }
+  CHECK(ledger->size() == 1 + accepted);
+  CHECK(Verify(*ledger).ok());
+}
+
+TEST_CASE("a chain of 10,000 entries verifies", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  for (int b = 0; b < 10; ++b) REQUIRE(ledger->Append(Batch(b * 1000, 1000), "test").ok());
+  CHECK(ledger->size() == 10001);
+  uint64_t progress_calls = 0;
+  VerifyOptions options;
+  options.progress = [&](uint64_t, uint64_t total) {
+    ++progress_calls;
+    CHECK(total == 10001);
+  };
+  auto report = VerifyLedger(*ledger->Snapshot(), options);
+  REQUIRE(report.ok());
+  CHECK(report->ok());
+  CHECK(report->entries == 10001);
+  CHECK(progress_calls >= 1);
+  CHECK(report->root == ledger->Snapshot()->Root(10001).value());
+}
+
+TEST_CASE("flipping one byte of a stored entry makes verify name exactly that seq", "[ledger]") {
+  testing::TempDir dir;
+  {
+    auto ledger = InitAndOpen(dir);
+    REQUIRE(ledger->Append(Batch(1, 40), "test").ok());
+  }
+  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
+  REQUIRE(db.ok());
+  rocksdb::WriteOptions wo;
+  size_t flips = 0, prev_hash_breaks = 0;
+  for (uint64_t seq : {uint64_t{0}, uint64_t{1}, uint64_t{17}, uint64_t{39}, uint64_t{40}}) {
+    std::string original;
+    REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(seq), &original).ok());
+    for (size_t pos = 0; pos < original.size(); pos += 3) {
+      std::string bytes = original;
+      bytes[pos] = static_cast<char>(bytes[pos] ^ 0x01);
+      REQUIRE((*db)->db()->Put(wo, (*db)->entries(), store::keys::Entry(seq), bytes).ok());
+      auto report = VerifyLedger(*store::MakeSnapshot(db->get()), {});
+      REQUIRE(report.ok());
+      INFO("seq " << seq << " byte " << pos);
+      REQUIRE_FALSE(report->ok());
+      CHECK(report->problems.front().seq() == static_cast<int64_t>(seq));
+      audit::VerifiedEntry still;
+      if (still.Load(bytes).ok() && seq + 1 < 41) {
+        // A still-valid FlatBuffer breaks the link to the next entry too.
+        bool next_named = false;
+        for (const Status& p : report->problems) {
+          next_named |= p.seq() == static_cast<int64_t>(seq + 1) &&
+                        p.message().find("prev_hash") != std::string_view::npos;
+        }
+        CHECK(next_named);
+        ++prev_hash_breaks;
+      }
+      ++flips;
+    }
+    REQUIRE((*db)->db()->Put(wo, (*db)->entries(), store::keys::Entry(seq), original).ok());
+  }
+  CHECK(flips > 300);
+  CHECK(prev_hash_breaks > 50);
+  auto clean = VerifyLedger(*store::MakeSnapshot(db->get()), {});
+  CHECK(clean->ok());
+}
+
+TEST_CASE("deleting an entry is reported as a gap at that seq", "[ledger]") {
+  testing::TempDir dir;
+  {
+    auto ledger = InitAndOpen(dir);
+    REQUIRE(ledger->Append(Batch(1, 20), "test").ok());
+  }
+  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
+  REQUIRE(db.ok());
+  for (uint64_t seq : {uint64_t{7}, uint64_t{20}}) {
+    std::string original;
+    REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(seq), &original).ok());
+    REQUIRE((*db)->db()->Delete({}, (*db)->entries(), store::keys::Entry(seq)).ok());
+    auto report = VerifyLedger(*store::MakeSnapshot(db->get()), {});
+    REQUIRE_FALSE(report->ok());
+    CHECK(report->problems.front().seq() == static_cast<int64_t>(seq));
+    CHECK(report->problems.front().message().find("missing") != std::string_view::npos);
+    REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(seq), original).ok());
+  }
+}
+
+TEST_CASE("entries swapped in storage are named", "[ledger]") {
+  testing::TempDir dir;
+  {
+    auto ledger = InitAndOpen(dir);
+    REQUIRE(ledger->Append(Batch(1, 10), "test").ok());
+  }
+  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
+  REQUIRE(db.ok());
+  std::string a, b;
+  REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(3), &a).ok());
+  REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(4), &b).ok());
+  REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(3), b).ok());
+  REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(4), a).ok());
+  auto report = VerifyLedger(*store::MakeSnapshot(db->get()), {});
+  REQUIRE_FALSE(report->ok());
+  CHECK(report->problems.front().seq() == 3);
+}
+
+TEST_CASE("recorded_at_ms never decreases, whatever the clock does", "[ledger]") {
+  testing::TempDir dir;
+  REQUIRE(Ledger::Init(dir.path(), kOrigin).ok());
+  std::atomic<int64_t> clock{5'000'000};
+  LedgerOptions options;
+  options.clock_ms = [&clock] { return clock.load(); };
+  auto ledger = Ledger::Open(dir.path(), options);
+  REQUIRE(ledger.ok());
+  REQUIRE((*ledger)->Append(Batch(1, 1), "t").ok());
+  clock = 1'000;  // the clock jumps back
+  REQUIRE((*ledger)->Append(Batch(2, 1), "t").ok());
+  auto snap = (*ledger)->Snapshot();
+  audit::VerifiedEntry a, b;
+  REQUIRE(snap->GetEntry(1, &a).ok());
+  REQUIRE(snap->GetEntry(2, &b).ok());
+  CHECK(a.entry().recorded_at_ms() >= 5'000'000);
+  CHECK(b.entry().recorded_at_ms() >= a.entry().recorded_at_ms());
+}
+
+TEST_CASE("a full writer queue answers Busy at once instead of waiting", "[ledger]") {
+  testing::TempDir dir;
+  REQUIRE(Ledger::Init(dir.path(), kOrigin).ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stalled = false, release = false;
+  LedgerOptions options;
+  options.queue_requests_max = 1;
+  // The clock is read by the writer at the start of each group: holding it
+  // holds the writer, so the queue can be filled deterministically.
+  options.clock_ms = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    stalled = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return int64_t{1'800'000'000'000};
+  };
+  auto ledger = Ledger::Open(dir.path(), options);
+  REQUIRE(ledger.ok());
+  std::promise<Status> first, second;
+  (*ledger)->AppendAsync(Batch(1, 1), "t", [&](auto r) { first.set_value(r.status()); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return stalled; });
+  }
+  (*ledger)->AppendAsync(Batch(2, 1), "t", [&](auto r) { second.set_value(r.status()); });
+  Status third;
+  (*ledger)->AppendAsync(Batch(3, 1), "t", [&](auto r) { third = r.status(); });
+  CHECK(third.IsBusy());  // answered synchronously
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  CHECK(first.get_future().get().ok());
+  CHECK(second.get_future().get().ok());
+  CHECK((*ledger)->size() == 3);
+}
+
+TEST_CASE("a second writer on the same folder is refused with a clear message", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  auto second = Ledger::Open(dir.path());
+  CHECK(second.status().code() == Code::kFailedPrecondition);
+  CHECK(second.status().message().find("in use by another lumbung process") !=
+        std::string_view::npos);
+  LedgerOptions ro;
+  ro.read_only = true;
+  auto reader = Ledger::Open(dir.path(), ro);
+  REQUIRE(reader.ok());
+  CHECK((*reader)->size() == 1);
+}
+
+TEST_CASE("LedgerOpened is refused anywhere but entry 0", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  std::string second_opening = testing::SampleEventOfEveryType()[0];
+  second_opening.replace(second_opening.find("\"ledger-opened\""), 15, "\"ledger-opened-2\"");
+  auto again = ledger->Append({DecodeEventJson(second_opening)}, "t");
+  CHECK(again.status().reason() == "invalid_ledger_opened");
+  CHECK(ledger->size() == 1);
+}
+
+TEST_CASE("the head survives a reopen: seqs and the chain continue", "[ledger]") {
+  testing::TempDir dir;
+  audit::Hash root_before;
+  {
+    auto ledger = InitAndOpen(dir);
+    REQUIRE(ledger->Append(Batch(1, 300), "t").ok());
+    root_before = ledger->Snapshot()->Root(301).value();
+  }
+  auto ledger = Ledger::Open(dir.path());
+  REQUIRE(ledger.ok());
+  CHECK((*ledger)->Snapshot()->Root(301).value() == root_before);
+  auto more = (*ledger)->Append(Batch(301, 300), "t");
+  REQUIRE(more.ok());
+  CHECK(more->front().seq == 301);
+  CHECK(Verify(**ledger).ok());
+}
