@@ -10,6 +10,7 @@
 //
 // Usage: append_bench [--events-1 N] [--events-100 N] [--events-1000 N]
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -124,6 +125,11 @@ size_t Arg(int argc, char** argv, const char* name, size_t fallback) {
   return fallback;
 }
 
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -132,26 +138,36 @@ int main(int argc, char** argv) {
       {100, Arg(argc, argv, "--events-100", 100000)},
       {1000, Arg(argc, argv, "--events-1000", 500000)},
   };
-  std::printf("append_bench: durable appends (WAL synced per group), %s build\n",
+  // Disk and VM timing drift between runs, so lumbung and raw alternate and
+  // the medians are compared.
+  const size_t rounds = Arg(argc, argv, "--rounds", 3);
+  std::printf(
+      "append_bench: durable appends (WAL synced per group), %s build, "
+      "median of %zu alternating rounds\n",
 #ifdef NDEBUG
-              "release"
+      "release",
 #else
-              "debug"
+      "debug",
 #endif
-  );
+      rounds);
   std::printf("%-6s %9s %12s %9s %12s %9s %7s\n", "group", "events", "lumbung/s", "MB/s", "raw/s",
               "MB/s", "ratio");
   for (const auto& [group, events] : runs) {
     if (events == 0) continue;
-    bench::ScratchDir dir("append");
-    std::vector<std::string> stored;
-    const RunResult lum = RunLumbung(dir.path() + "/ledger", events, group, &stored);
-    const RunResult raw = RunRaw(dir.path() + "/raw", stored, group);
-    const double lum_eps = static_cast<double>(events) / lum.seconds;
-    const double raw_eps = static_cast<double>(events) / raw.seconds;
-    std::printf("%-6zu %9zu %12.0f %9.1f %12.0f %9.1f %6.0f%%\n", group, events, lum_eps,
-                static_cast<double>(lum.bytes) / lum.seconds / 1e6, raw_eps,
-                static_cast<double>(raw.bytes) / raw.seconds / 1e6, 100.0 * lum_eps / raw_eps);
+    std::vector<double> lum_eps, raw_eps, lum_mbs, raw_mbs;
+    for (size_t round = 0; round < rounds; ++round) {
+      bench::ScratchDir dir("append");
+      std::vector<std::string> stored;
+      const RunResult lum = RunLumbung(dir.path() + "/ledger", events, group, &stored);
+      const RunResult raw = RunRaw(dir.path() + "/raw", stored, group);
+      lum_eps.push_back(static_cast<double>(events) / lum.seconds);
+      raw_eps.push_back(static_cast<double>(events) / raw.seconds);
+      lum_mbs.push_back(static_cast<double>(lum.bytes) / lum.seconds / 1e6);
+      raw_mbs.push_back(static_cast<double>(raw.bytes) / raw.seconds / 1e6);
+    }
+    const double l = Median(lum_eps), r = Median(raw_eps);
+    std::printf("%-6zu %9zu %12.0f %9.1f %12.0f %9.1f %6.0f%%\n", group, events, l, Median(lum_mbs),
+                r, Median(raw_mbs), 100.0 * l / r);
   }
   return 0;
 }

@@ -399,3 +399,62 @@ TEST_CASE("the head survives a reopen: seqs and the chain continue", "[ledger]")
   CHECK(more->front().seq == 301);
   CHECK(Verify(**ledger).ok());
 }
+
+TEST_CASE("folded and unfolded event ids answer idempotency and lookups alike", "[ledger][fold]") {
+  testing::TempDir dir;
+  REQUIRE(Ledger::Init(dir.path(), kOrigin).ok());
+  LedgerOptions options;
+  options.fold_rows_threshold = 250;  // fold every few groups
+  options.fold_deltas_threshold = 3;
+  {
+    auto ledger = Ledger::Open(dir.path(), options);
+    REQUIRE(ledger.ok());
+    for (int b = 0; b < 20; ++b) REQUIRE((*ledger)->Append(Batch(b * 100, 100), "t").ok());
+    // Folds run in the background; wait for at least a few.
+    for (int i = 0; i < 500 && (*ledger)->stats().folds < 3; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK((*ledger)->stats().folds >= 3);
+    auto snap = (*ledger)->Snapshot();
+    for (int i = 0; i < 2000; i += 37) {
+      char id[32];
+      std::snprintf(id, sizeof id, "pkh-2026-11-%06d", i);
+      CHECK(snap->FindEventId(id).value() == static_cast<uint64_t>(i + 1));
+    }
+    // Replays of folded (early) and recent (late) ids, and a conflict.
+    auto replay = (*ledger)->Append(Batch(0, 3), "t");
+    REQUIRE(replay.ok());
+    CHECK((*replay)[0].replayed);
+    CHECK((*replay)[0].seq == 1);
+    auto late = (*ledger)->Append(Batch(1995, 5), "t");
+    REQUIRE(late.ok());
+    CHECK((*late)[4].seq == 2000);
+    CHECK((*ledger)->Append({DecodeEventJson(Disbursement(5, 1))}, "t").status().reason() ==
+          "event_id_conflict");
+    CHECK((*ledger)->size() == 2001);
+  }
+  // After a reopen, ids in deltas not yet folded are still known.
+  auto ledger = Ledger::Open(dir.path(), options);
+  REQUIRE(ledger.ok());
+  auto again = (*ledger)->Append(Batch(1990, 10), "t");
+  REQUIRE(again.ok());
+  for (const Receipt& r : *again) CHECK(r.replayed);
+  CHECK(Verify(**ledger).ok());
+}
+
+TEST_CASE("library callers passing bytes that are not an event body are refused", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  EventInput garbage;
+  garbage.event_id = "raw-1";
+  garbage.body = "this is not a FlatBuffer at all, just text";
+  CHECK(ledger->Append({garbage}, "t").status().reason() == "malformed_event");
+  EventInput mismatched = DecodeEventJson(Disbursement(1));
+  mismatched.event_id = "some-other-id";
+  CHECK(ledger->Append({mismatched}, "t").status().reason() == "invalid_field");
+  EventInput empty;
+  empty.event_id = "raw-2";
+  CHECK(ledger->Append({empty}, "t").status().reason() == "malformed_event");
+  CHECK(ledger->size() == 1);
+  CHECK(Verify(*ledger).ok());
+}

@@ -62,7 +62,7 @@ bool IsRegionCode(std::string_view s) {
 
 bool IsCycle(std::string_view s) {
   if (s.size() != 7 || s[4] != '-' || !IsDigits(s.substr(0, 4))) return false;
-  const int year = std::stoi(std::string(s.substr(0, 4)));
+  const int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
   if (year < 1900 || year > 2999) return false;
   if (s[5] == 'Q') return s[6] >= '1' && s[6] <= '4';
   if (!IsDigits(s.substr(5, 2))) return false;

@@ -95,6 +95,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   options.keep_log_file_num = 4;
   auto db = std::unique_ptr<Db>(new Db());
   db->read_only_ = mode == OpenMode::kReadOnly;
+  db->path_ = path;
   rocksdb::DB* raw = nullptr;
   const auto families = Families();
   rocksdb::Status s = db->read_only_

@@ -52,6 +52,7 @@ class Db {
   rocksdb::ColumnFamilyHandle* checkpoints() const { return cfs_[5]; }
   rocksdb::ColumnFamilyHandle* meta() const { return cfs_[6]; }
   bool read_only() const { return read_only_; }
+  const std::string& path() const { return path_; }
 
   // Reads a meta value; NotFound if absent.
   Result<std::string> GetMeta(std::string_view key, const rocksdb::Snapshot* snap = nullptr) const;
@@ -61,6 +62,7 @@ class Db {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // [0] is RocksDB's default CF
   bool read_only_ = false;
+  std::string path_;
 };
 
 // Maps a RocksDB status to ours, prefixing `context`.

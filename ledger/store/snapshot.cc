@@ -2,6 +2,7 @@
 
 #include "lumbung/base/text.h"
 
+#include "fold.h"
 #include "snapshot_impl.h"
 
 namespace lumbung {
@@ -18,6 +19,36 @@ std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db) {
                          ? GetBigEndian64(reinterpret_cast<const uint8_t*>(size->data()))
                          : 0;
   return std::make_unique<LedgerSnapshot>(std::move(impl), n);
+}
+
+Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std::string_view key) {
+  std::call_once(impl.overlay_once, [&impl] {
+    impl.overlay_status =
+        ForEachUnfoldedDelta(*impl.db, impl.snapshot, [&impl](uint64_t, std::string_view blob) {
+          uint64_t end_seq = 0;
+          LUMBUNG_RETURN_IF_ERROR(
+              ForEachDeltaEventId(blob, &end_seq, [&impl](std::string_view id, uint64_t seq) {
+                std::string row_key(1, kIndexRowPrefix);
+                row_key.append(id);
+                impl.overlay[std::move(row_key)] = BigEndian64(seq);
+              }));
+          return ForEachDeltaRow(blob, &end_seq, [&impl](const DeltaRow& row) {
+            impl.overlay[std::string(row.key)] =
+                row.value ? std::optional<std::string>(std::string(*row.value)) : std::nullopt;
+          });
+        });
+  });
+  LUMBUNG_RETURN_IF_ERROR(impl.overlay_status);
+  if (const auto it = impl.overlay.find(std::string(key)); it != impl.overlay.end()) {
+    return it->second;
+  }
+  const bool index = !key.empty() && key[0] == kIndexRowPrefix;
+  std::string value;
+  rocksdb::Status s = impl.db->db()->Get(impl.Read(), index ? impl.db->index() : impl.db->state(),
+                                         index ? std::string(key) : keys::StateRow(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  LUMBUNG_RETURN_IF_ERROR(FromRocks(s, "reading a derived row"));
+  return std::optional<std::string>(std::move(value));
 }
 
 }  // namespace store
@@ -87,13 +118,10 @@ Status LedgerSnapshot::ScanEntries(
 }
 
 Result<uint64_t> LedgerSnapshot::FindEventId(std::string_view event_id) const {
-  std::string value;
-  rocksdb::Status s = impl_->db->db()->Get(impl_->Read(), impl_->db->index(),
-                                           store::keys::EventId(event_id), &value);
-  if (s.IsNotFound()) return Status::NotFound("no event with event_id " + std::string(event_id));
-  LUMBUNG_RETURN_IF_ERROR(store::FromRocks(s, "reading the event_id index"));
-  if (value.size() != 8) return Status::Corruption("bad event_id index value");
-  const uint64_t seq = GetBigEndian64(reinterpret_cast<const uint8_t*>(value.data()));
+  LUMBUNG_ASSIGN_OR_RETURN(const auto value, store::GetRow(*impl_, store::keys::EventId(event_id)));
+  if (!value) return Status::NotFound("no event with event_id " + std::string(event_id));
+  if (value->size() != 8) return Status::Corruption("bad event_id index value");
+  const uint64_t seq = GetBigEndian64(reinterpret_cast<const uint8_t*>(value->data()));
   if (seq >= size_) return Status::NotFound("no event with event_id " + std::string(event_id));
   return seq;
 }

@@ -5,6 +5,9 @@
 #define LUMBUNG_LEDGER_STORE_SNAPSHOT_IMPL_H_
 
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 
 #include "lumbung/ledger/ledger.h"
 
@@ -18,6 +21,12 @@ struct LedgerSnapshot::Impl {
   const rocksdb::Snapshot* snapshot = nullptr;
   std::unique_ptr<store::TileReader> tiles;
 
+  // Rows of deltas not yet folded, newest version of each key; built on
+  // first use (most snapshots never need it).
+  mutable std::once_flag overlay_once;
+  mutable std::unordered_map<std::string, std::optional<std::string>> overlay;
+  mutable Status overlay_status;
+
   rocksdb::ReadOptions Read() const {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot;
@@ -27,6 +36,9 @@ struct LedgerSnapshot::Impl {
 
 namespace store {
 std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db);
+// A derived row (index or projection) as of the snapshot: the newest
+// unfolded delta holding `key`, else the folded row; nullopt if absent.
+Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std::string_view key);
 }  // namespace store
 
 }  // namespace lumbung

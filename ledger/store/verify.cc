@@ -8,6 +8,7 @@
 #include "lumbung/audit/chain.h"
 #include "lumbung/base/text.h"
 
+#include "checkpoint_check.h"
 #include "snapshot_impl.h"
 
 namespace lumbung {
@@ -64,6 +65,7 @@ Result<VerifyReport> VerifyLedger(const LedgerSnapshot& snapshot, const VerifyOp
   VerifyReport report;
   report.entries = snapshot.size();
   audit::ChainVerifier chain(options.problems_max);
+  store::CheckpointAudit checkpoints(snapshot, &chain);  // keeps the roots stored notes sign
   StoredLeaves stored(snapshot);
   rocksdb::ReadOptions ro = impl.Read();
   ro.fill_cache = false;  // a full walk would evict everything useful
@@ -103,6 +105,7 @@ Result<VerifyReport> VerifyLedger(const LedgerSnapshot& snapshot, const VerifyOp
           "the stored Merkle tree's root does not match the root of the entries"));
     }
   }
+  checkpoints.Check();
   if (options.progress) options.progress(chain.size(), snapshot.size());
   report.problems = chain.problems();
   return report;

@@ -5,6 +5,7 @@
 
 #include "lumbung/audit/chain.h"
 #include "lumbung/base/assert.h"
+#include "lumbung/base/limits.h"
 #include "lumbung/base/text.h"
 
 #include <pthread.h>
@@ -34,6 +35,9 @@ Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LedgerIdentity identity,
   LUMBUNG_ASSERT(!db->read_only());
   auto writer = std::unique_ptr<Writer>(new Writer(db, std::move(identity), options));
   LUMBUNG_RETURN_IF_ERROR(writer->LoadHead());
+  writer->folder_ = std::make_unique<Folder>(
+      db, options.fold_rows_threshold, options.fold_deltas_threshold,
+      [w = writer.get()](uint64_t seq) { w->folded_seq_.store(seq, std::memory_order_release); });
   // Named so that top, perf and gdb show which stage is busy.
   writer->commit_thread_ = std::thread([w = writer.get()] {
     pthread_setname_np(pthread_self(), "lumbung-commit");
@@ -78,6 +82,21 @@ Status Writer::LoadHead() {
           .WithSeq(static_cast<int64_t>(size - 1));
     }
   }
+  // Ids whose index rows sit in unfolded deltas are answered from memory.
+  LUMBUNG_RETURN_IF_ERROR(
+      ForEachUnfoldedDelta(*db_, nullptr, [&](uint64_t end_seq, std::string_view blob) {
+        uint64_t blob_seq = 0;
+        uint64_t rows = 0;
+        LUMBUNG_RETURN_IF_ERROR(
+            ForEachDeltaEventId(blob, &blob_seq, [&](std::string_view id, uint64_t seq) {
+              ++rows;
+              recent_.Insert(IdFingerprint(id), seq, end_seq);
+            }));
+        LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &blob_seq, [&](const DeltaRow&) { ++rows; }));
+        unfolded_.emplace_back(end_seq, rows);
+        unfolded_rows_ += rows;
+        return Status();
+      }));
   domain_.Restore(size);
   committed_size_.store(size, std::memory_order_release);
   return Status();
@@ -121,6 +140,7 @@ WriterStats Writer::stats() const {
   s.groups = groups_.load();
   s.events = events_.load();
   s.last_group_events = last_group_events_.load();
+  s.folds = folder_->folds();
   std::lock_guard<std::mutex> lock(mu_);
   s.queue_depth = queue_.size();
   return s;
@@ -219,6 +239,7 @@ std::vector<std::unique_ptr<WriteRequest>> Writer::NextRequests(bool block) {
 
 std::unique_ptr<Writer::Group> Writer::Prepare(
     std::vector<std::unique_ptr<WriteRequest>> requests) {
+  PruneFolded();
   auto group = std::make_unique<Group>();
   group->requests = std::move(requests);
   group->start_seq = next_seq_;
@@ -237,15 +258,13 @@ std::unique_ptr<Writer::Group> Writer::Prepare(
   return group;
 }
 
-// Adds what the whole group shares to its batch: index keys (sorted: they
-// insert into the memtable's skiplist near one another, about three times
-// cheaper than in arrival order, as measured in docs/storage.md), the Merkle
-// nodes the group completes, and the new size.
+// Adds what the whole group shares to its batch: the group delta (its
+// index and projection rows in one value), the Merkle nodes the group
+// completes, and the new size.
 void Writer::FinishBatch(Group& group) {
-  std::sort(index_keys_.begin(), index_keys_.end());
-  for (const auto& [key, seq] : index_keys_) {
-    group.batch.Put(db_->index(), key, BigEndian64(seq)).PermitUncheckedError();
-  }
+  group.delta_rows = group.delta.rows() + group.delta.ids();
+  group.batch.Put(db_->state(), keys::StateDelta(next_seq_), group.delta.Finish(next_seq_))
+      .PermitUncheckedError();
   for (const auto& leaf : group_leaves_) {
     range_.Append(leaf, [this](audit::NodeId id, const audit::Hash& h) { tiles_.Add(id, h); });
   }
@@ -253,7 +272,6 @@ void Writer::FinishBatch(Group& group) {
   tiles_.Flush(&group.batch, db_->tree());
   group.batch.Put(db_->meta(), ToSlice(keys::kMetaSize), BigEndian64(next_seq_))
       .PermitUncheckedError();
-  index_keys_.clear();
   group_leaves_.clear();
 }
 
@@ -266,8 +284,9 @@ void Writer::RollbackTo(const Group& group) {
 }
 
 void Writer::Acknowledge(Group& group, const Status& failure) {
-  for (std::string_view id : group.pending_ids) pending_.erase(id);
   const uint64_t appended = group.end_seq - group.start_seq;
+  if (failure.ok() && appended > 0) NoteDurable(group);
+  for (std::string_view id : group.pending_ids) pending_.erase(id);
   if (failure.ok() && appended > 0) {
     domain_.CommitUpTo(group.end_domain_mark);
     events_.fetch_add(appended);
@@ -282,13 +301,43 @@ void Writer::Acknowledge(Group& group, const Status& failure) {
   }
 }
 
+// The group is durable: its ids move from pending_ (views into requests
+// about to be released) to recent_ (owned), until the fold makes their index
+// rows readable from RocksDB.
+void Writer::NoteDurable(const Group& group) {
+  for (std::string_view id : group.pending_ids) {
+    const auto it = pending_.find(id);
+    LUMBUNG_ASSERT(it != pending_.end());
+    recent_.Insert(IdFingerprint(id), it->second.seq, group.end_seq);
+  }
+  unfolded_.emplace_back(group.end_seq, group.delta_rows);
+  unfolded_rows_ += group.delta_rows;
+  folder_->Note(unfolded_rows_, unfolded_.size());
+}
+
+void Writer::PruneFolded() {
+  const uint64_t folded = folded_seq_.load(std::memory_order_acquire);
+  if (folded <= pruned_to_seq_) return;
+  recent_.DropFolded(folded);
+  while (!unfolded_.empty() && unfolded_.front().first <= folded) {
+    unfolded_rows_ -= unfolded_.front().second;
+    unfolded_.pop_front();
+  }
+  pruned_to_seq_ = folded;
+}
+
 std::vector<std::optional<uint64_t>> Writer::LookupEventIds(const WriteRequest& request) {
   std::vector<std::optional<uint64_t>> out(request.events.size());
   std::vector<std::string> keys;
   std::vector<size_t> which;
   for (size_t i = 0; i < request.events.size(); ++i) {
     const EventInput& e = request.events[i];
-    if (e.event_id_error.ok() && !pending_.contains(e.event_id)) {
+    if (!e.event_id_error.ok() || pending_.contains(e.event_id)) continue;
+    if (const auto seq = FindRecent(e.event_id)) {
+      out[i] = *seq;
+      continue;
+    }
+    {
       keys.push_back(keys::EventId(e.event_id));
       which.push_back(i);
     }
@@ -306,12 +355,29 @@ std::vector<std::optional<uint64_t>> Writer::LookupEventIds(const WriteRequest& 
   return out;
 }
 
+// A fingerprint hit is only a candidate: the stored entry must carry the
+// same event_id. Hits are rare (replays), so reading the entry is cheap.
+std::optional<uint64_t> Writer::FindRecent(const std::string& event_id) {
+  std::vector<uint64_t> candidates;
+  recent_.Find(IdFingerprint(event_id), &candidates);
+  for (uint64_t seq : candidates) {
+    std::string bytes;
+    audit::VerifiedEntry entry;
+    if (db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(seq), &bytes).ok() &&
+        entry.Load(bytes).ok() && entry.body().event_id()->string_view() == event_id) {
+      return seq;
+    }
+  }
+  return std::nullopt;
+}
+
 Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& request) {
   RequestOutcome outcome;
   const uint64_t seq_mark = next_seq_;
   const audit::Hash leaf_mark = last_leaf_;
   const uint64_t domain_mark = domain_.Mark();
-  const size_t keys_mark = index_keys_.size();
+  const size_t rows_mark = group.delta.rows();
+  const size_t ids_mark = group.delta.ids();
   const size_t leaves_mark = group_leaves_.size();
   const size_t pending_mark = group.pending_ids.size();
   group.batch.SetSavePoint();
@@ -329,7 +395,7 @@ Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& re
     next_seq_ = seq_mark;
     last_leaf_ = leaf_mark;
     domain_.RollbackTo(domain_mark);
-    index_keys_.resize(keys_mark);
+    group.delta.Truncate(rows_mark, ids_mark);
     group_leaves_.resize(leaves_mark);
     for (size_t k = pending_mark; k < group.pending_ids.size(); ++k) {
       pending_.erase(group.pending_ids[k]);
@@ -356,27 +422,27 @@ Status Writer::ApplyEvent(Group& group, const EventInput& event, const std::stri
   }
   if (prior_seq) return Replay(event, *prior_seq, nullptr, {}, receipts);
   LUMBUNG_RETURN_IF_ERROR(event.decode_error);
-  std::string scratch;
-  Status st;
-  const fb::EventBody* body = VerifyEventBody(event.body, &scratch, &st);
-  if (body == nullptr) {
+  const uint64_t seq = next_seq_;
+  // The body is copied into the entry unread; verifying the entry verifies
+  // the nested body too, once, before anything reads it.
+  if (event.body.empty() || event.body.size() > limits::kEventBodyBytesMax ||
+      !BuildEntry(seq, group.recorded_ms, actor, event.body)) {
     return Status::Rejected("malformed_event", "", "the event is not a valid encoded event");
   }
-  if (body->event_id()->string_view() != event.event_id) {
+  const auto* entry = fb::GetEntry(fbb_.GetBufferPointer());
+  const fb::EventBody& body = *entry->body_nested_root();
+  if (body.event_id()->string_view() != event.event_id) {
     return Status::Rejected("invalid_field", "event_id", "event_id does not match the event body");
   }
-  LUMBUNG_RETURN_IF_ERROR(ValidateEventBody(*body));
-  const uint64_t seq = next_seq_;
-  BuildEntry(seq, group.recorded_ms, actor, event.body);
-  const auto* entry = fb::GetEntry(fbb_.GetBufferPointer());
-  LUMBUNG_RETURN_IF_ERROR(domain_.Apply(*entry, *entry->body_nested_root()));
+  LUMBUNG_RETURN_IF_ERROR(ValidateEventBody(body));
+  LUMBUNG_RETURN_IF_ERROR(domain_.Apply(*entry, body));
   const std::span<const uint8_t> bytes(fbb_.GetBufferPointer(), fbb_.GetSize());
   const audit::Hash leaf = audit::LeafHash(bytes);
   group.batch
       .Put(db_->entries(), keys::Entry(seq),
            rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()))
       .PermitUncheckedError();
-  index_keys_.emplace_back(keys::EventId(event.event_id), seq);
+  group.delta.AddEventId(event.event_id);
   group_leaves_.push_back(leaf);
   pending_.emplace(event.event_id, Pending{seq, leaf, event.body});
   group.pending_ids.push_back(event.event_id);
@@ -413,7 +479,7 @@ Status Writer::Replay(const EventInput& event, uint64_t seq, const audit::Hash* 
   return Status();
 }
 
-void Writer::BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor,
+bool Writer::BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor,
                         const std::string& body) {
   fbb_.Clear();
   fbb_.ForceDefaults(true);
@@ -431,10 +497,13 @@ void Writer::BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor,
   b.add_actor(actor_offset);
   b.add_body(body_offset);
   fb::FinishEntryBuffer(fbb_, b.Finish());
-  // Paired with the Verifier every reader runs: the bytes about to be
-  // written must verify too.
-  flatbuffers::Verifier verifier(fbb_.GetBufferPointer(), fbb_.GetSize());
-  LUMBUNG_ASSERT(fb::VerifyEntryBuffer(verifier));
+  // The same Verifier every reader runs: what is written must verify.
+  // Only the nested body can fail it (the envelope is ours).
+  flatbuffers::Verifier::Options options;
+  options.max_depth = 16;
+  options.max_tables = 64;
+  flatbuffers::Verifier verifier(fbb_.GetBufferPointer(), fbb_.GetSize(), options);
+  return fb::VerifyEntryBuffer(verifier);
 }
 
 }  // namespace lumbung::store

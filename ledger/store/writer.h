@@ -48,6 +48,9 @@
 
 #include "../domain/domain.h"
 #include "db.h"
+#include "delta.h"
+#include "fold.h"
+#include "id_map.h"
 #include "tiles.h"
 
 namespace lumbung::store {
@@ -97,7 +100,9 @@ class Writer {
     uint64_t end_domain_mark = 0;
     int64_t recorded_ms = 0;
     std::vector<std::string_view> pending_ids;  // keys this group added to pending_
-    Status written;                             // set by the commit thread
+    DeltaBuilder delta;                         // the group's derived rows
+    uint64_t delta_rows = 0;
+    Status written;  // set by the commit thread
   };
 
   Writer(Db* db, LedgerIdentity identity, const LedgerOptions& options);
@@ -111,6 +116,8 @@ class Writer {
   std::unique_ptr<Group> WaitCommitted();
   void Acknowledge(Group& group, const Status& failure);
   void RollbackTo(const Group& group);
+  void NoteDurable(const Group& group);
+  void PruneFolded();
   RequestOutcome ApplyRequest(Group& group, const WriteRequest& request);
   Status ApplyEvent(Group& group, const EventInput& event, const std::string& actor,
                     std::optional<uint64_t> prior_seq, std::vector<Receipt>* receipts,
@@ -118,7 +125,10 @@ class Writer {
   Status Replay(const EventInput& event, uint64_t seq, const audit::Hash* leaf,
                 std::string_view pending_body, std::vector<Receipt>* receipts);
   std::vector<std::optional<uint64_t>> LookupEventIds(const WriteRequest& request);
-  void BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor, const std::string& body);
+  std::optional<uint64_t> FindRecent(const std::string& event_id);
+  // Builds entry `seq` around `body` in fbb_; false if the result does not
+  // pass the FlatBuffers Verifier (a malformed body).
+  bool BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor, const std::string& body);
 
   Db* db_;
   const LedgerOptions options_;
@@ -147,9 +157,16 @@ class Writer {
   audit::CompactRange range_;
   TileAppender tiles_{0};
   Domain domain_;
-  std::vector<std::pair<std::string, uint64_t>> index_keys_;  // per group, sorted before writing
   std::vector<audit::Hash> group_leaves_;
   std::unordered_map<std::string_view, Pending> pending_;
+  // Ids of durable groups whose deltas are not folded yet: their index rows
+  // are only inside deltas, so the writer answers from memory.
+  IdMap recent_;
+  std::deque<std::pair<uint64_t, uint64_t>> unfolded_;  // (delta end_seq, rows), oldest first
+  uint64_t unfolded_rows_ = 0;
+  uint64_t pruned_to_seq_ = 0;
+  std::atomic<uint64_t> folded_seq_{0};  // set by the fold thread
+  std::unique_ptr<Folder> folder_;
   flatbuffers::FlatBufferBuilder fbb_{1024};
 
   std::atomic<uint64_t> committed_size_{0};

@@ -44,6 +44,12 @@ inline constexpr size_t kWriterQueueRequestsMax = 1024;
 inline constexpr size_t kGroupEventsMax = 8190;
 inline constexpr size_t kGroupBytesMax = 4 * 1024 * 1024;
 
+// Derived rows waiting in group deltas before the background fold turns
+// them into per-key rows. Bounds the writer's map of recent event ids
+// (24 bytes an id) and the deltas a reader of another process must scan.
+inline constexpr uint64_t kFoldRowsThreshold = 256 * 1024;
+inline constexpr uint64_t kFoldDeltasThreshold = 1024;
+
 // --- reads ---
 inline constexpr size_t kLogReadLimitMax = 100'000;  // entries per `log`/range read
 

@@ -64,7 +64,7 @@ class [[nodiscard]] Result {
 
 // LUMBUNG_ASSIGN_OR_RETURN(auto x, Foo()); returns Foo()'s Status on error.
 #define LUMBUNG_ASSIGN_OR_RETURN(lhs, expr) \
-  LUMBUNG_ASSIGN_OR_RETURN_IMPL_(LUMBUNG_CONCAT_(_lumbung_r_, __LINE__), lhs, expr)
+  LUMBUNG_ASSIGN_OR_RETURN_IMPL_(LUMBUNG_CONCAT_(_lumbung_r_, __COUNTER__), lhs, expr)
 #define LUMBUNG_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                   \
   if (!tmp.ok()) {                                     \

@@ -101,12 +101,19 @@ class [[nodiscard]] Status {
 
 }  // namespace lumbung
 
-#define LUMBUNG_RETURN_IF_ERROR(expr)       \
-  do {                                      \
-    ::lumbung::Status _lumbung_st = (expr); \
-    if (!_lumbung_st.ok()) {                \
-      return _lumbung_st;                   \
-    }                                       \
+#define LUMBUNG_STATUS_CONCAT_INNER_(a, b) a##b
+#define LUMBUNG_STATUS_CONCAT_(a, b) LUMBUNG_STATUS_CONCAT_INNER_(a, b)
+
+// Returns the Status of `expr` if it is not OK. Each expansion names its
+// temporary uniquely, so the macro nests (e.g. inside a lambda argument).
+#define LUMBUNG_RETURN_IF_ERROR(expr) \
+  LUMBUNG_RETURN_IF_ERROR_IMPL_(LUMBUNG_STATUS_CONCAT_(_lumbung_st_, __COUNTER__), expr)
+#define LUMBUNG_RETURN_IF_ERROR_IMPL_(tmp, expr) \
+  do {                                           \
+    ::lumbung::Status tmp = (expr);              \
+    if (!tmp.ok()) {                             \
+      return tmp;                                \
+    }                                            \
   } while (0)
 
 #endif  // LUMBUNG_BASE_STATUS_H_

@@ -45,6 +45,10 @@ struct LedgerOptions {
   size_t queue_requests_max = limits::kWriterQueueRequestsMax;
   size_t group_events_max = limits::kGroupEventsMax;
   size_t group_bytes_max = limits::kGroupBytesMax;
+  // Fold group deltas into per-key rows once this many rows or deltas wait
+  // (see ledger/store/fold.h). Tests lower them to fold often.
+  uint64_t fold_rows_threshold = limits::kFoldRowsThreshold;
+  uint64_t fold_deltas_threshold = limits::kFoldDeltasThreshold;
   // Milliseconds since the epoch; the system clock when empty. The writer
   // never lets recorded_at_ms decrease, whatever the clock does.
   std::function<int64_t()> clock_ms;
@@ -55,6 +59,7 @@ struct WriterStats {
   uint64_t events = 0;  // entries appended
   uint64_t last_group_events = 0;
   uint64_t queue_depth = 0;  // requests waiting now
+  uint64_t folds = 0;        // background folds completed
 };
 
 class LedgerSnapshot;

@@ -1,0 +1,91 @@
+#include "delta.h"
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "lumbung/base/result.h"
+#include "lumbung/base/text.h"
+#include "lumbung/fb/state_generated.h"
+
+namespace lumbung::store {
+
+void DeltaBuilder::Put(std::string key, std::string value) {
+  rows_.emplace_back(std::move(key), std::move(value));
+}
+
+void DeltaBuilder::Delete(std::string key) {
+  rows_.emplace_back(std::move(key), std::nullopt);
+}
+
+std::string DeltaBuilder::Finish(uint64_t end_seq) {
+  flatbuffers::FlatBufferBuilder fbb(64 + rows_.size() * 64);
+  std::vector<flatbuffers::Offset<fb::Row>> rows;
+  rows.reserve(rows_.size());
+  for (const auto& [key, value] : rows_) {
+    const auto k = fbb.CreateVector(reinterpret_cast<const uint8_t*>(key.data()), key.size());
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> v;
+    if (value) v = fbb.CreateVector(reinterpret_cast<const uint8_t*>(value->data()), value->size());
+    rows.push_back(fb::CreateRow(fbb, k, v));
+  }
+  const auto vec = fbb.CreateVector(rows);
+  std::vector<flatbuffers::Offset<flatbuffers::String>> ids;
+  ids.reserve(ids_.size());
+  for (std::string_view id : ids_) ids.push_back(fbb.CreateString(id.data(), id.size()));
+  const auto id_vec = fbb.CreateVector(ids);
+  fb::FinishGroupDeltaBuffer(fbb, fb::CreateGroupDelta(fbb, end_seq, vec, id_vec));
+  rows_.clear();
+  ids_.clear();
+  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+namespace {
+
+Result<const fb::GroupDelta*> VerifyDelta(std::string_view blob, std::string* aligned) {
+  // FlatBuffers reads scalars in place: copy only if the bytes are not
+  // 8-byte aligned.
+  const char* bytes = blob.data();
+  if (reinterpret_cast<uintptr_t>(bytes) % 8 != 0) {
+    aligned->assign(blob);
+    bytes = aligned->data();
+  }
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes);
+  flatbuffers::Verifier verifier(data, blob.size());
+  if (!fb::VerifyGroupDeltaBuffer(verifier)) {
+    return Status::Corruption("a stored group delta is not a valid GroupDelta");
+  }
+  const fb::GroupDelta* delta = fb::GetGroupDelta(data);
+  const uint64_t ids = delta->event_ids() != nullptr ? delta->event_ids()->size() : 0;
+  if (ids > delta->end_seq()) return Status::Corruption("a group delta has too many event ids");
+  return delta;
+}
+
+}  // namespace
+
+Status ForEachDeltaEventId(std::string_view blob, uint64_t* end_seq,
+                           const std::function<void(std::string_view, uint64_t)>& fn) {
+  std::string aligned;
+  LUMBUNG_ASSIGN_OR_RETURN(const fb::GroupDelta* delta, VerifyDelta(blob, &aligned));
+  *end_seq = delta->end_seq();
+  if (delta->event_ids() == nullptr) return Status();
+  uint64_t seq = delta->end_seq() - delta->event_ids()->size();
+  for (const flatbuffers::String* id : *delta->event_ids()) fn(id->string_view(), seq++);
+  return Status();
+}
+
+Status ForEachDeltaRow(std::string_view blob, uint64_t* end_seq,
+                       const std::function<void(const DeltaRow&)>& fn) {
+  std::string aligned;
+  LUMBUNG_ASSIGN_OR_RETURN(const fb::GroupDelta* delta, VerifyDelta(blob, &aligned));
+  *end_seq = delta->end_seq();
+  for (const fb::Row* row : *delta->rows()) {
+    DeltaRow r;
+    r.key = std::string_view(reinterpret_cast<const char*>(row->key()->data()), row->key()->size());
+    if (row->value() != nullptr) {
+      r.value = std::string_view(reinterpret_cast<const char*>(row->value()->data()),
+                                 row->value()->size());
+    }
+    fn(r);
+  }
+  return Status();
+}
+
+}  // namespace lumbung::store

@@ -1,0 +1,194 @@
+#include "fold.h"
+
+#include <algorithm>
+#include <deque>
+#include <filesystem>
+
+#include <rocksdb/sst_file_writer.h>
+
+#include "lumbung/base/text.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+namespace lumbung::store {
+
+Result<uint64_t> ReadFoldSeq(const Db& db, const rocksdb::Snapshot* snapshot) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string value;
+  rocksdb::Status s = db.db()->Get(ro, db.state(), std::string(keys::kFoldSeq), &value);
+  if (s.IsNotFound()) return uint64_t{0};
+  LUMBUNG_RETURN_IF_ERROR(FromRocks(s, "reading the fold watermark"));
+  if (value.size() != 8) return Status::Corruption("bad fold watermark");
+  return GetBigEndian64(reinterpret_cast<const uint8_t*>(value.data()));
+}
+
+Status ForEachUnfoldedDelta(const Db& db, const rocksdb::Snapshot* snapshot,
+                            const std::function<Status(uint64_t, std::string_view)>& fn) {
+  LUMBUNG_ASSIGN_OR_RETURN(const uint64_t fold_seq, ReadFoldSeq(db, snapshot));
+  const std::string first = keys::StateDelta(fold_seq + 1);
+  const std::string end = "e";  // first key past every 'd' key
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(ro, db.state()));
+  for (it->Seek(first); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (key.size() != 9 || key[0] != 'd') return Status::Corruption("bad group delta key");
+    const uint64_t end_seq = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 1));
+    LUMBUNG_RETURN_IF_ERROR(fn(end_seq, std::string_view(it->value().data(), it->value().size())));
+  }
+  return FromRocks(it->status(), "reading group deltas");
+}
+
+Folder::Folder(Db* db, uint64_t rows_threshold, uint64_t deltas_threshold,
+               std::function<void(uint64_t)> on_folded)
+    : db_(db),
+      rows_threshold_(rows_threshold),
+      deltas_threshold_(deltas_threshold),
+      on_folded_(std::move(on_folded)) {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "lumbung-fold");
+    Run();
+  });
+}
+
+Folder::~Folder() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Folder::Note(uint64_t unfolded_rows, uint64_t unfolded_deltas) {
+  if (unfolded_rows < rows_threshold_ && unfolded_deltas < deltas_threshold_) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wanted_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Folder::Run() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return wanted_ || stop_; });
+      if (stop_) return;
+      wanted_ = false;
+    }
+    // A failed fold changes nothing that readers depend on; the next
+    // threshold crossing tries again.
+    FoldNow().IgnoreError();
+  }
+}
+
+Status Folder::FoldNow() {
+  std::lock_guard<std::mutex> lock(run_mu_);
+  return FoldOnce();
+}
+
+Status Folder::IngestRows(
+    rocksdb::ColumnFamilyHandle* cf, const std::string& file,
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& rows) {
+  if (rows.empty()) return Status();
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->db()->GetOptions(cf), cf);
+  LUMBUNG_RETURN_IF_ERROR(FromRocks(writer.Open(file), "opening a fold file"));
+  for (const auto& [key, value] : rows) {
+    rocksdb::Status s = value ? writer.Put(key, *value) : writer.Delete(key);
+    LUMBUNG_RETURN_IF_ERROR(FromRocks(s, "writing a fold file"));
+  }
+  LUMBUNG_RETURN_IF_ERROR(FromRocks(writer.Finish(), "finishing a fold file"));
+  rocksdb::IngestExternalFileOptions options;
+  options.move_files = true;
+  return FromRocks(db_->db()->IngestExternalFile(cf, {file}, options), "ingesting folded rows");
+}
+
+namespace {
+
+struct FoldRow {
+  std::string_view key;
+  std::optional<std::string_view> value;
+  uint64_t order;  // position in delta order: the newest version wins
+};
+
+// Sorts rows by key, newest first within a key, and keeps the newest.
+std::vector<FoldRow> NewestRows(std::vector<FoldRow> rows) {
+  std::sort(rows.begin(), rows.end(), [](const FoldRow& a, const FoldRow& b) {
+    return a.key != b.key ? a.key < b.key : a.order > b.order;
+  });
+  std::vector<FoldRow> out;
+  out.reserve(rows.size());
+  for (const FoldRow& r : rows) {
+    if (out.empty() || out.back().key != r.key) out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status Folder::FoldOnce() {
+  const rocksdb::Snapshot* snap = db_->db()->GetSnapshot();
+  std::deque<std::string> blobs;  // own the bytes the rows point into; never relocated
+  std::vector<uint64_t> folded;
+  Status st = ForEachUnfoldedDelta(*db_, snap, [&](uint64_t end_seq, std::string_view blob) {
+    blobs.emplace_back(blob);
+    folded.push_back(end_seq);
+    return Status();
+  });
+  db_->db()->ReleaseSnapshot(snap);
+  LUMBUNG_RETURN_IF_ERROR(st);
+  if (folded.empty()) return Status();
+  std::vector<FoldRow> rows;
+  std::vector<std::pair<std::string, std::optional<std::string>>> index_rows, state_rows;
+  for (const std::string& blob : blobs) {
+    uint64_t end_seq = 0;
+    // An event_id is appended once, so index rows need no deduplication.
+    LUMBUNG_RETURN_IF_ERROR(
+        ForEachDeltaEventId(blob, &end_seq, [&](std::string_view id, uint64_t seq) {
+          std::string key(1, kIndexRowPrefix);
+          key.append(id);
+          index_rows.emplace_back(std::move(key), BigEndian64(seq));
+        }));
+    LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &end_seq, [&](const DeltaRow& row) {
+      rows.push_back(FoldRow{row.key, row.value, rows.size()});
+    }));
+  }
+  std::sort(index_rows.begin(), index_rows.end());
+  for (const FoldRow& r : NewestRows(std::move(rows))) {
+    auto value = r.value ? std::optional<std::string>(std::string(*r.value)) : std::nullopt;
+    state_rows.emplace_back(keys::StateRow(r.key), std::move(value));
+  }
+  return Finish(folded, index_rows, state_rows);
+}
+
+Status Folder::Finish(
+    const std::vector<uint64_t>& folded,
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& index_rows,
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& state_rows) {
+  const std::string dir = db_->path() + "/fold-" + std::to_string(getpid());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  Status st = IngestRows(db_->index(), dir + "/index.sst", index_rows);
+  if (st.ok()) st = IngestRows(db_->state(), dir + "/state.sst", state_rows);
+  std::filesystem::remove_all(dir, ec);
+  LUMBUNG_RETURN_IF_ERROR(st);
+  rocksdb::WriteBatch batch;
+  for (uint64_t end_seq : folded) {
+    batch.Delete(db_->state(), keys::StateDelta(end_seq)).PermitUncheckedError();
+  }
+  batch.Put(db_->state(), std::string(keys::kFoldSeq), BigEndian64(folded.back()))
+      .PermitUncheckedError();
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  LUMBUNG_RETURN_IF_ERROR(FromRocks(db_->db()->Write(wo, &batch), "recording a fold"));
+  folds_.fetch_add(1);
+  if (on_folded_) on_folded_(folded.back());
+  return Status();
+}
+
+}  // namespace lumbung::store

@@ -1,0 +1,80 @@
+// The fold: turns group deltas into per-key rows, off the writer's path.
+//
+// When enough rows sit in unfolded deltas, the fold thread reads them (from
+// a snapshot), keeps the newest version of each key, writes the rows as
+// sorted SST files and ingests them (no memtable inserts), then, in one
+// synced WriteBatch, deletes the folded deltas and moves the fold watermark
+// (state CF "fold_seq" = end_seq of the last folded delta).
+//
+// Crash safety: if the process dies after ingesting but before the batch,
+// the deltas are still there and still read first; the rows they hold are
+// the same or newer than the ingested ones. Folding them again is harmless.
+//
+// Readers resolve a key as: the newest unfolded delta holding it, else the
+// folded row. Unfolded deltas are bounded by the fold thresholds below.
+//
+// Thread safety: Folder's public methods may be called from any thread.
+
+#ifndef LUMBUNG_LEDGER_STORE_FOLD_H_
+#define LUMBUNG_LEDGER_STORE_FOLD_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db.h"
+#include "delta.h"
+
+namespace lumbung::store {
+
+// The fold watermark visible in `snapshot` (0 before any fold).
+Result<uint64_t> ReadFoldSeq(const Db& db, const rocksdb::Snapshot* snapshot);
+
+// Calls fn(end_seq, blob) for each delta after the watermark, in order.
+Status ForEachUnfoldedDelta(const Db& db, const rocksdb::Snapshot* snapshot,
+                            const std::function<Status(uint64_t, std::string_view)>& fn);
+
+class Folder {
+ public:
+  // `on_folded(seq)` runs on the fold thread after rows of every group with
+  // end_seq <= seq are readable as folded rows.
+  Folder(Db* db, uint64_t rows_threshold, uint64_t deltas_threshold,
+         std::function<void(uint64_t)> on_folded);
+  ~Folder();
+
+  // The writer reports what waits to be folded after each durable group.
+  void Note(uint64_t unfolded_rows, uint64_t unfolded_deltas);
+  // Folds everything waiting now, on the calling thread (tests, shutdown).
+  Status FoldNow();
+  uint64_t folds() const { return folds_.load(); }
+
+ private:
+  void Run();
+  Status FoldOnce();
+  Status Finish(const std::vector<uint64_t>& folded,
+                const std::vector<std::pair<std::string, std::optional<std::string>>>& index_rows,
+                const std::vector<std::pair<std::string, std::optional<std::string>>>& state_rows);
+  Status IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& file,
+                    const std::vector<std::pair<std::string, std::optional<std::string>>>& rows);
+
+  Db* db_;
+  const uint64_t rows_threshold_;
+  const uint64_t deltas_threshold_;
+  std::function<void(uint64_t)> on_folded_;
+  std::mutex run_mu_;  // one fold at a time
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false;  // guarded by mu_
+  bool stop_ = false;    // guarded by mu_
+  std::atomic<uint64_t> folds_{0};
+  std::thread thread_;
+};
+
+}  // namespace lumbung::store
+
+#endif  // LUMBUNG_LEDGER_STORE_FOLD_H_
