@@ -27,14 +27,16 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
+// Self-contained events (each opens programme p-<i>), valid in any order.
 std::string Events(int from, int count, int bad_at = -1) {
   std::string out;
   for (int i = from; i < from + count; ++i) {
-    out += R"({"type":"AidDisbursed","event_id":"pkh-2026-11-)" + std::to_string(100000 + i) +
-           R"(","effective_date":"2026-11-03","program_id":"pkh-2026","beneficiary_id":"hh-)" +
-           std::to_string(i) + R"(","cycle":"2026-11","amount":)" +
-           (i == bad_at ? std::string("-5") : std::string("750000")) + R"(,"channel":"BANK"})" +
-           "\n";
+    out += R"({"type":"ProgramOpened","event_id":"pkh-2026-11-)" + std::to_string(100000 + i) +
+           R"(","effective_date":"2026-11-03","program_id":"p-)" + std::to_string(i) +
+           R"(","name":"Program )" + std::to_string(i) +
+           R"(","kind":"CASH_TRANSFER","unit":"IDR","entitlement_per_cycle":)" +
+           (i == bad_at ? std::string("-5") : std::string("750000")) +
+           R"(,"legal_basis":"SK 1/2026"})" + "\n";
   }
   return out;
 }
@@ -106,7 +108,7 @@ TEST_CASE("cli: a bad event gets a JSON error, one stderr line, exit 1, and noth
   REQUIRE(out.size() == 1);
   const json error = json::parse(out[0])["error"];
   CHECK(error["code"] == "invalid_amount");
-  CHECK(error["field"] == "amount");
+  CHECK(error["field"] == "entitlement_per_cycle");
   CHECK(error["index"] == 3);
   CHECK(error["message"].get<std::string>().find("line 4") != std::string::npos);
   CHECK_FALSE(r.err.empty());

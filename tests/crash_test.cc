@@ -35,11 +35,12 @@ std::vector<EventInput> MakeBatch(int round, int batch) {
   std::vector<EventInput> out;
   for (int i = 0; i < BatchSize(batch); ++i) {
     char json[512];
+    // Opening a programme needs no other entry: any batch is valid alone.
     std::snprintf(json, sizeof json,
-                  R"({"type":"AidDisbursed","event_id":"%s","effective_date":"2026-11-03",)"
-                  R"("program_id":"pkh-2026","beneficiary_id":"hh-%05d","cycle":"2026-11",)"
-                  R"("amount":%d,"channel":"BANK"})",
-                  EventId(round, batch, i).c_str(), batch, 100000 + i);
+                  R"({"type":"ProgramOpened","event_id":"%s","effective_date":"2026-11-03",)"
+                  R"("program_id":"p-%s","name":"Program %d","kind":"FOOD","unit":"PKG_SEMBAKO",)"
+                  R"("legal_basis":"SK %d/2026"})",
+                  EventId(round, batch, i).c_str(), EventId(round, batch, i).c_str(), batch, i);
     out.push_back(DecodeEventJson(json));
   }
   return out;

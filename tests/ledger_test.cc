@@ -25,14 +25,17 @@ namespace {
 
 const char* kOrigin = "lumbung.example/jakarta-timur/duren-sawit";
 
-std::string Disbursement(int i, int amount = 750000) {
+// A self-contained event for tests of the log itself: opening programme
+// p-<i> needs no other entry, so any number of them can be appended in any
+// order. `entitlement` carries the amount-shaped field bad-input tests use.
+std::string Disbursement(int i, int entitlement = 750000) {
   char buf[512];
   std::snprintf(
       buf, sizeof buf,
-      R"({"type":"AidDisbursed","event_id":"pkh-2026-11-%06d","effective_date":"2026-11-03",)"
-      R"("program_id":"pkh-2026","beneficiary_id":"hh-%06d","cycle":"2026-11",)"
-      R"("amount":%d,"channel":"BANK"})",
-      i, i, amount);
+      R"({"type":"ProgramOpened","event_id":"pkh-2026-11-%06d","effective_date":"2026-11-03",)"
+      R"("program_id":"p-%06d","name":"Program %d","kind":"CASH_TRANSFER","unit":"IDR",)"
+      R"("entitlement_per_cycle":%d,"legal_basis":"SK 1/2026"})",
+      i, i, i, entitlement);
   return buf;
 }
 
@@ -160,7 +163,7 @@ TEST_CASE("an invalid event inside a batch rejects the whole batch and writes no
   batch[6] = DecodeEventJson(Disbursement(7, -1));
   auto result = ledger->Append(std::move(batch), "test");
   CHECK(result.status().reason() == "invalid_amount");
-  CHECK(result.status().field() == "amount");
+  CHECK(result.status().field() == "entitlement_per_cycle");
   CHECK(result.status().index() == 6);
   CHECK(ledger->size() == 1);
   auto snap = ledger->Snapshot();
@@ -457,4 +460,30 @@ TEST_CASE("library callers passing bytes that are not an event body are refused"
   CHECK(ledger->Append({empty}, "t").status().reason() == "malformed_event");
   CHECK(ledger->size() == 1);
   CHECK(Verify(*ledger).ok());
+}
+
+TEST_CASE("Check reports every bad event of a batch and writes nothing", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = InitAndOpen(dir);
+  auto batch = Batch(1, 6);
+  batch[1] = DecodeEventJson(Disbursement(2, -1));  // bad shape
+  batch[4] = DecodeEventJson(Disbursement(1));      // replays event 0 of this batch
+  std::string dup = Disbursement(99);
+  dup.replace(dup.find("p-000099"), 8, "p-000003");  // opens p-000003 again: a rule breaks
+  batch[5] = DecodeEventJson(dup);
+  auto results = ledger->Check(std::move(batch), "t");
+  REQUIRE(results.ok());
+  REQUIRE(results->size() == 6);
+  CHECK((*results)[0].ok());
+  CHECK((*results)[1].reason() == "invalid_amount");
+  CHECK((*results)[1].index() == 1);
+  CHECK((*results)[2].ok());
+  CHECK((*results)[4].ok());
+  CHECK((*results)[5].reason() == "already_exists");
+  CHECK((*results)[5].index() == 5);
+  CHECK(ledger->size() == 1);
+  CHECK(ledger->Snapshot()->FindEventId("pkh-2026-11-000001").status().IsNotFound());
+  // The ledger is untouched and still takes the good events.
+  REQUIRE(ledger->Append(Batch(1, 3), "t").ok());
+  CHECK(ledger->size() == 4);
 }

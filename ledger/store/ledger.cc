@@ -177,6 +177,25 @@ Result<std::vector<Receipt>> Ledger::Append(std::vector<EventInput> events, std:
   return future.get();
 }
 
+Result<std::vector<Status>> Ledger::Check(std::vector<EventInput> events, std::string actor) {
+  if (!impl_->writer) return Status::FailedPrecondition("the ledger is open read-only");
+  if (events.size() > limits::kLibraryBatchEventsMax) {
+    return Status::Rejected(
+        "batch_too_large", "",
+        "a batch holds at most " + std::to_string(limits::kLibraryBatchEventsMax) + " events");
+  }
+  std::vector<Status> results;
+  std::promise<Status> promise;
+  auto request = std::make_unique<store::WriteRequest>();
+  request->events = std::move(events);
+  request->actor = std::move(actor);
+  request->check_results = &results;
+  request->done = [&promise](Result<std::vector<Receipt>> r) { promise.set_value(r.status()); };
+  impl_->writer->Submit(std::move(request));
+  LUMBUNG_RETURN_IF_ERROR(promise.get_future().get());
+  return results;
+}
+
 uint64_t Ledger::size() const {
   if (impl_->writer) return impl_->writer->committed_size();
   return Snapshot()->size();

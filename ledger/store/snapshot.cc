@@ -21,7 +21,7 @@ std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db) {
   return std::make_unique<LedgerSnapshot>(std::move(impl), n);
 }
 
-Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std::string_view key) {
+Status EnsureOverlay(const LedgerSnapshot::Impl& impl) {
   std::call_once(impl.overlay_once, [&impl] {
     impl.overlay_status =
         ForEachUnfoldedDelta(*impl.db, impl.snapshot, [&impl](uint64_t, std::string_view blob) {
@@ -38,7 +38,11 @@ Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std:
           });
         });
   });
-  LUMBUNG_RETURN_IF_ERROR(impl.overlay_status);
+  return impl.overlay_status;
+}
+
+Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std::string_view key) {
+  LUMBUNG_RETURN_IF_ERROR(EnsureOverlay(impl));
   if (const auto it = impl.overlay.find(std::string(key)); it != impl.overlay.end()) {
     return it->second;
   }

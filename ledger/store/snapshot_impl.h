@@ -4,10 +4,10 @@
 #ifndef LUMBUNG_LEDGER_STORE_SNAPSHOT_IMPL_H_
 #define LUMBUNG_LEDGER_STORE_SNAPSHOT_IMPL_H_
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 
 #include "lumbung/ledger/ledger.h"
 
@@ -24,7 +24,7 @@ struct LedgerSnapshot::Impl {
   // Rows of deltas not yet folded, newest version of each key; built on
   // first use (most snapshots never need it).
   mutable std::once_flag overlay_once;
-  mutable std::unordered_map<std::string, std::optional<std::string>> overlay;
+  mutable std::map<std::string, std::optional<std::string>> overlay;  // ordered: prefix scans
   mutable Status overlay_status;
 
   rocksdb::ReadOptions Read() const {
@@ -39,6 +39,8 @@ std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db);
 // A derived row (index or projection) as of the snapshot: the newest
 // unfolded delta holding `key`, else the folded row; nullopt if absent.
 Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std::string_view key);
+// Builds the overlay of unfolded delta rows on first use.
+Status EnsureOverlay(const LedgerSnapshot::Impl& impl);
 }  // namespace store
 
 }  // namespace lumbung

@@ -28,7 +28,7 @@ Writer::Writer(Db* db, LedgerIdentity identity, const LedgerOptions& options)
     : db_(db),
       options_(options),
       clock_ms_(options.clock_ms ? options.clock_ms : SystemClockMs),
-      domain_(std::move(identity)) {}
+      domain_(std::move(identity), this) {}
 
 Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LedgerIdentity identity,
                                               const LedgerOptions& options) {
@@ -97,9 +97,55 @@ Status Writer::LoadHead() {
         unfolded_rows_ += rows;
         return Status();
       }));
-  domain_.Restore(size);
+  LUMBUNG_RETURN_IF_ERROR(LoadState(size));
+  unacked_base_ = size;
   committed_size_.store(size, std::memory_order_release);
   return Status();
+}
+
+// Restores the projection state: folded rows, overlaid by the rows of the
+// deltas not yet folded (newest wins; a deleted row is skipped).
+Status Writer::LoadState(uint64_t size) {
+  std::unordered_map<std::string, std::optional<std::string>> overlay;
+  LUMBUNG_RETURN_IF_ERROR(ForEachUnfoldedDelta(*db_, nullptr, [&](uint64_t, std::string_view blob) {
+    uint64_t end_seq = 0;
+    return ForEachDeltaRow(blob, &end_seq, [&](const DeltaRow& row) {
+      overlay[std::string(row.key)] =
+          row.value ? std::optional<std::string>(std::string(*row.value)) : std::nullopt;
+    });
+  }));
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2 << 20;
+  const std::string upper = "s";  // past every 'r' row
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->state()));
+  for (it->Seek("r"); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data() + 1, it->key().size() - 1);
+    if (!key.empty() && key[0] == domain::kHistoryPrefix) continue;
+    if (overlay.contains(std::string(key))) continue;
+    LUMBUNG_RETURN_IF_ERROR(
+        domain_.LoadRow(key, std::string_view(it->value().data(), it->value().size())));
+  }
+  LUMBUNG_RETURN_IF_ERROR(FromRocks(it->status(), "reading projection rows"));
+  for (const auto& [key, value] : overlay) {
+    if (value && !key.empty() && key[0] != domain::kHistoryPrefix) {
+      LUMBUNG_RETURN_IF_ERROR(domain_.LoadRow(key, *value));
+    }
+  }
+  domain_.FinishLoad(size);
+  return Status();
+}
+
+Status Writer::Read(uint64_t seq, audit::VerifiedEntry* out) {
+  if (seq >= unacked_base_ && seq - unacked_base_ < unacked_.size()) {
+    return out->Load(unacked_[seq - unacked_base_]);
+  }
+  std::string bytes;
+  LUMBUNG_RETURN_IF_ERROR(
+      FromRocks(db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(seq), &bytes),
+                "reading entry " + std::to_string(seq)));
+  return std::move(out->Load(bytes)).WithSeq(static_cast<int64_t>(seq));
 }
 
 Writer::~Writer() {
@@ -245,15 +291,16 @@ std::unique_ptr<Writer::Group> Writer::Prepare(
   group->start_seq = next_seq_;
   group->start_leaf = last_leaf_;
   group->start_range = range_;
-  group->start_domain_mark = domain_.Mark();
+  group->start_domain_mark = domain_.GetMark();
   group->recorded_ms = std::max(clock_ms_(), last_recorded_ms_);
   group->outcomes.reserve(group->requests.size());
   for (const auto& request : group->requests) {
-    group->outcomes.push_back(ApplyRequest(*group, *request));
+    group->outcomes.push_back(request->check_results != nullptr ? CheckRequest(*group, *request)
+                                                                : ApplyRequest(*group, *request));
   }
   if (next_seq_ > group->start_seq) FinishBatch(*group);
   group->end_seq = next_seq_;
-  group->end_domain_mark = domain_.Mark();
+  group->end_domain_mark = domain_.GetMark();
   last_recorded_ms_ = group->recorded_ms;
   return group;
 }
@@ -262,6 +309,13 @@ std::unique_ptr<Writer::Group> Writer::Prepare(
 // index and projection rows in one value), the Merkle nodes the group
 // completes, and the new size.
 void Writer::FinishBatch(Group& group) {
+  domain_.TakeRows([&group](std::string key, std::optional<std::string> value) {
+    if (value) {
+      group.delta.Put(std::move(key), std::move(*value));
+    } else {
+      group.delta.Delete(std::move(key));
+    }
+  });
   group.delta_rows = group.delta.rows() + group.delta.ids();
   group.batch.Put(db_->state(), keys::StateDelta(next_seq_), group.delta.Finish(next_seq_))
       .PermitUncheckedError();
@@ -276,6 +330,7 @@ void Writer::FinishBatch(Group& group) {
 }
 
 void Writer::RollbackTo(const Group& group) {
+  unacked_.resize(group.start_seq - unacked_base_);
   next_seq_ = group.start_seq;
   last_leaf_ = group.start_leaf;
   range_ = group.start_range;
@@ -288,6 +343,9 @@ void Writer::Acknowledge(Group& group, const Status& failure) {
   if (failure.ok() && appended > 0) NoteDurable(group);
   for (std::string_view id : group.pending_ids) pending_.erase(id);
   if (failure.ok() && appended > 0) {
+    LUMBUNG_ASSERT(group.start_seq == unacked_base_);
+    for (uint64_t i = 0; i < appended; ++i) unacked_.pop_front();
+    unacked_base_ = group.end_seq;
     domain_.CommitUpTo(group.end_domain_mark);
     events_.fetch_add(appended);
     groups_.fetch_add(1);
@@ -375,7 +433,7 @@ Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& re
   RequestOutcome outcome;
   const uint64_t seq_mark = next_seq_;
   const audit::Hash leaf_mark = last_leaf_;
-  const uint64_t domain_mark = domain_.Mark();
+  const Domain::Mark domain_mark = domain_.GetMark();
   const size_t rows_mark = group.delta.rows();
   const size_t ids_mark = group.delta.ids();
   const size_t leaves_mark = group_leaves_.size();
@@ -396,6 +454,7 @@ Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& re
     last_leaf_ = leaf_mark;
     domain_.RollbackTo(domain_mark);
     group.delta.Truncate(rows_mark, ids_mark);
+    unacked_.resize(seq_mark - unacked_base_);
     group_leaves_.resize(leaves_mark);
     for (size_t k = pending_mark; k < group.pending_ids.size(); ++k) {
       pending_.erase(group.pending_ids[k]);
@@ -407,6 +466,52 @@ Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& re
   }
   group.batch.PopSavePoint().PermitUncheckedError();
   outcome.result = std::move(receipts);
+  return outcome;
+}
+
+// A dry run: each event is applied and kept only until the end of the
+// request, an invalid one is undone at once, and the whole request is
+// undone at the end. Runs in the writer's order, so it sees exactly the
+// state a real append would.
+Writer::RequestOutcome Writer::CheckRequest(Group& group, const WriteRequest& request) {
+  const uint64_t seq_mark = next_seq_;
+  const audit::Hash leaf_mark = last_leaf_;
+  const Domain::Mark domain_mark = domain_.GetMark();
+  const size_t rows_mark = group.delta.rows();
+  const size_t ids_mark = group.delta.ids();
+  const size_t leaves_mark = group_leaves_.size();
+  const size_t pending_mark = group.pending_ids.size();
+  group.batch.SetSavePoint();
+  const auto prior = LookupEventIds(request);
+  std::vector<Receipt> receipts;
+  bool touches = false;
+  request.check_results->clear();
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    const uint64_t seq_before = next_seq_;
+    const audit::Hash leaf_before = last_leaf_;
+    const Domain::Mark before = domain_.GetMark();
+    Status st = ApplyEvent(group, request.events[i], request.actor, prior[i], &receipts, &touches);
+    if (!st.ok()) {
+      // ApplyEvent changes nothing but the domain before it fails.
+      domain_.RollbackTo(before);
+      next_seq_ = seq_before;
+      last_leaf_ = leaf_before;
+    }
+    request.check_results->push_back(std::move(st).WithIndex(static_cast<int64_t>(i)));
+  }
+  group.batch.RollbackToSavePoint().PermitUncheckedError();
+  next_seq_ = seq_mark;
+  last_leaf_ = leaf_mark;
+  domain_.RollbackTo(domain_mark);
+  group.delta.Truncate(rows_mark, ids_mark);
+  group_leaves_.resize(leaves_mark);
+  unacked_.resize(seq_mark - unacked_base_);
+  for (size_t k = pending_mark; k < group.pending_ids.size(); ++k) {
+    pending_.erase(group.pending_ids[k]);
+  }
+  group.pending_ids.resize(pending_mark);
+  RequestOutcome outcome;
+  outcome.result = std::vector<Receipt>();
   return outcome;
 }
 
@@ -444,6 +549,7 @@ Status Writer::ApplyEvent(Group& group, const EventInput& event, const std::stri
       .PermitUncheckedError();
   group.delta.AddEventId(event.event_id);
   group_leaves_.push_back(leaf);
+  unacked_.emplace_back(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   pending_.emplace(event.event_id, Pending{seq, leaf, event.body});
   group.pending_ids.push_back(event.event_id);
   last_leaf_ = leaf;

@@ -44,9 +44,9 @@
 #include <flatbuffers/flatbuffers.h>
 #include <rocksdb/write_batch.h>
 
+#include "lumbung/ledger/domain/domain.h"
 #include "lumbung/ledger/ledger.h"
 
-#include "../domain/domain.h"
 #include "db.h"
 #include "delta.h"
 #include "fold.h"
@@ -60,15 +60,20 @@ struct WriteRequest {
   std::string actor;
   Ledger::Done done;
   size_t bytes = 0;
+  // A dry run (Ledger::Check): every event is checked, nothing is kept.
+  std::vector<Status>* check_results = nullptr;
 };
 
-class Writer {
+class Writer : public EntryReader {
  public:
   // Reads the ledger's head from `db` and starts the threads.
   static Result<std::unique_ptr<Writer>> Start(Db* db, LedgerIdentity identity,
                                                const LedgerOptions& options);
   // Drains the queue and the pipeline, then joins the threads.
-  ~Writer();
+  ~Writer() override;
+
+  // EntryReader: entries of groups not yet acknowledged come from memory.
+  Status Read(uint64_t seq, audit::VerifiedEntry* out) override;
 
   void Submit(std::unique_ptr<WriteRequest> request);
   uint64_t committed_size() const { return committed_size_.load(std::memory_order_acquire); }
@@ -96,8 +101,8 @@ class Writer {
     uint64_t end_seq = 0;
     audit::Hash start_leaf{};
     audit::CompactRange start_range;
-    uint64_t start_domain_mark = 0;
-    uint64_t end_domain_mark = 0;
+    Domain::Mark start_domain_mark;
+    Domain::Mark end_domain_mark;
     int64_t recorded_ms = 0;
     std::vector<std::string_view> pending_ids;  // keys this group added to pending_
     DeltaBuilder delta;                         // the group's derived rows
@@ -107,6 +112,7 @@ class Writer {
 
   Writer(Db* db, LedgerIdentity identity, const LedgerOptions& options);
   Status LoadHead();
+  Status LoadState(uint64_t size);
   void ApplyLoop();
   void CommitLoop();
   std::vector<std::unique_ptr<WriteRequest>> NextRequests(bool block);
@@ -119,6 +125,7 @@ class Writer {
   void NoteDurable(const Group& group);
   void PruneFolded();
   RequestOutcome ApplyRequest(Group& group, const WriteRequest& request);
+  RequestOutcome CheckRequest(Group& group, const WriteRequest& request);
   Status ApplyEvent(Group& group, const EventInput& event, const std::string& actor,
                     std::optional<uint64_t> prior_seq, std::vector<Receipt>* receipts,
                     bool* touches_group);
@@ -158,6 +165,9 @@ class Writer {
   TileAppender tiles_{0};
   Domain domain_;
   std::vector<audit::Hash> group_leaves_;
+  // Bytes of entries appended but not acknowledged, from seq unacked_base_.
+  std::deque<std::string> unacked_;
+  uint64_t unacked_base_ = 0;
   std::unordered_map<std::string_view, Pending> pending_;
   // Ids of durable groups whose deltas are not folded yet: their index rows
   // are only inside deltas, so the writer answers from memory.

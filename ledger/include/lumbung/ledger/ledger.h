@@ -82,6 +82,12 @@ class Ledger {
   // (or, when the queue is full, at once on this thread with Busy).
   void AppendAsync(std::vector<EventInput> events, std::string actor, Done done);
 
+  // Checks `events` as if appended as one batch, but writes nothing: each
+  // event is checked against the state the valid events before it leave
+  // (an invalid one is skipped), so every problem of a batch is found in
+  // one pass. One status per event, in order.
+  Result<std::vector<Status>> Check(std::vector<EventInput> events, std::string actor);
+
   // Entries durable now.
   uint64_t size() const;
   std::unique_ptr<LedgerSnapshot> Snapshot() const;

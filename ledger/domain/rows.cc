@@ -1,0 +1,496 @@
+#include "lumbung/ledger/domain/rows.h"
+
+#include <algorithm>
+
+#include "lumbung/base/text.h"
+#include "lumbung/fb/state_generated.h"
+
+namespace lumbung::domain {
+namespace {
+
+using flatbuffers::FlatBufferBuilder;
+
+std::string Join(char prefix, std::initializer_list<std::string_view> parts) {
+  std::string key(1, prefix);
+  for (std::string_view p : parts) {
+    key += '/';
+    key.append(p);
+  }
+  return key;
+}
+
+std::string Finish(FlatBufferBuilder& fbb) {
+  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+auto Str(FlatBufferBuilder& fbb, const std::string& s) {
+  return fbb.CreateString(s);
+}
+
+// Verifies `value` as a T and returns its root (valid while `aligned` lives).
+template <typename T>
+const T* Open(std::string_view value, std::string* aligned) {
+  aligned->assign(value);  // heap copy: aligned for in-place scalar reads
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(aligned->data()),
+                                 aligned->size());
+  if (!verifier.VerifyBuffer<T>(nullptr)) return nullptr;
+  return flatbuffers::GetRoot<T>(aligned->data());
+}
+
+std::string S(const flatbuffers::String* s) {
+  return s != nullptr ? s->str() : std::string();
+}
+
+std::vector<std::string_view> Split(std::string_view key) {
+  std::vector<std::string_view> parts;
+  size_t start = 2;  // past "X/"
+  while (start <= key.size()) {
+    const size_t slash = std::min(key.find('/', start), key.size());
+    parts.push_back(key.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+Status Bad(std::string_view key) {
+  return Status::Corruption("malformed projection row " + std::string(key));
+}
+
+}  // namespace
+
+std::string ProgramKey(std::string_view p) {
+  return Join('P', {p});
+}
+std::string CycleKey(std::string_view p, std::string_view c) {
+  return Join('C', {p, c});
+}
+std::string BeneficiaryKey(std::string_view p, std::string_view b) {
+  return Join('B', {p, b});
+}
+std::string PaidKey(std::string_view p, std::string_view b, std::string_view c) {
+  return Join('Q', {p, b, c});
+}
+std::string RegionKey(std::string_view p, std::string_view r) {
+  return Join('R', {p, r});
+}
+std::string ProvidedKey(std::string_view p, std::string_view f) {
+  return Join('V', {p, f});
+}
+std::string FunderKey(std::string_view f) {
+  return Join('F', {f});
+}
+std::string GroupKey(std::string_view g) {
+  return Join('G', {g});
+}
+std::string MemberKey(std::string_view g, std::string_view m) {
+  return Join('M', {g, m});
+}
+std::string LoanKey(std::string_view l) {
+  return Join('L', {l});
+}
+std::string ReversedKey(uint64_t seq) {
+  return Join('X', {BigEndian64(seq)});
+}
+std::string HistoryPrefix(std::string_view account) {
+  return Join('H', {account}) + "/";
+}
+std::string HistoryKey(std::string_view account, uint64_t first_seq) {
+  return HistoryPrefix(account) + BigEndian64(first_seq);
+}
+
+std::string EncodeProgram(const ProgramRec& r) {
+  FlatBufferBuilder fbb(256);
+  const auto id = Str(fbb, r.id), name = Str(fbb, r.name), unit = Str(fbb, r.unit),
+             basis = Str(fbb, r.legal_basis);
+  fb::ProgramRowBuilder b(fbb);
+  b.add_program_id(id);
+  b.add_name(name);
+  b.add_kind(r.kind);
+  b.add_unit(unit);
+  if (r.entitlement_per_cycle) b.add_entitlement_per_cycle(*r.entitlement_per_cycle);
+  b.add_legal_basis(basis);
+  b.add_opened_seq(r.opened_seq);
+  b.add_balance(r.balance);
+  b.add_allocated(r.allocated);
+  b.add_funds_returned(r.funds_returned);
+  b.add_disbursed(r.disbursed);
+  b.add_disbursements_returned(r.disbursements_returned);
+  b.add_granted(r.granted);
+  b.add_enrolled(r.enrolled);
+  b.add_recipients(r.recipients);
+  fbb.Finish(b.Finish());
+  return Finish(fbb);
+}
+
+std::string EncodeCycle(const CycleRec& r) {
+  FlatBufferBuilder fbb(128);
+  const auto c = Str(fbb, r.cycle);
+  fb::CycleRowBuilder b(fbb);
+  b.add_cycle(c);
+  b.add_planned_count(r.planned_count);
+  b.add_planned_amount(r.planned_amount);
+  b.add_closed(r.closed);
+  b.add_paid_count(r.paid_count);
+  b.add_paid_amount(r.paid_amount);
+  b.add_returned_count(r.returned_count);
+  b.add_returned_amount(r.returned_amount);
+  b.add_opened_seq(r.opened_seq);
+  b.add_closed_seq(r.closed_seq);
+  fbb.Finish(b.Finish());
+  return Finish(fbb);
+}
+
+std::string EncodeBeneficiary(const BeneficiaryRec& r) {
+  FlatBufferBuilder fbb(160);
+  const auto id = Str(fbb, r.id), region = Str(fbb, r.region_code),
+             household = Str(fbb, r.household_id), source = Str(fbb, r.source);
+  fb::BeneficiaryRowBuilder b(fbb);
+  b.add_beneficiary_id(id);
+  b.add_region_code(region);
+  b.add_household_id(household);
+  b.add_source(source);
+  b.add_status(static_cast<uint8_t>(r.status));
+  b.add_exit_reason(r.exit_reason);
+  b.add_enrolled_seq(r.enrolled_seq);
+  b.add_exited_seq(r.exited_seq);
+  b.add_erased(r.erased);
+  b.add_balance(r.balance);
+  b.add_active_disbursements(static_cast<int64_t>(r.paid.size()));
+  fbb.Finish(b.Finish());
+  return Finish(fbb);
+}
+
+std::string EncodePaid(const PaidRec& r) {
+  FlatBufferBuilder fbb(64);
+  fbb.Finish(fb::CreatePaidRow(fbb, Str(fbb, r.cycle), r.seq, r.amount));
+  return Finish(fbb);
+}
+
+std::string EncodeRegion(const RegionRec& r) {
+  FlatBufferBuilder fbb(64);
+  fbb.Finish(fb::CreateRegionRow(fbb, Str(fbb, r.code), r.recipients, r.paid_count, r.paid_amount,
+                                 r.enrolled));
+  return Finish(fbb);
+}
+
+std::string EncodeProvided(std::string_view funder, int64_t amount) {
+  FlatBufferBuilder fbb(64);
+  fbb.Finish(fb::CreateProvidedRow(fbb, fbb.CreateString(funder.data(), funder.size()), amount));
+  return Finish(fbb);
+}
+
+std::string EncodeFunder(const FunderRec& r) {
+  FlatBufferBuilder fbb(64);
+  fbb.Finish(fb::CreateFunderRow(fbb, Str(fbb, r.id), Str(fbb, r.unit), r.balance));
+  return Finish(fbb);
+}
+
+std::string EncodeGroup(const GroupRec& r) {
+  FlatBufferBuilder fbb(160);
+  const auto id = Str(fbb, r.id), name = Str(fbb, r.name), region = Str(fbb, r.region_code),
+             unit = Str(fbb, r.unit);
+  fb::GroupRowBuilder b(fbb);
+  b.add_group_id(id);
+  b.add_name(name);
+  b.add_region_code(region);
+  if (r.max_loan) b.add_max_loan(*r.max_loan);
+  if (r.max_installments) b.add_max_installments(*r.max_installments);
+  b.add_unit(unit);
+  b.add_formed_seq(r.formed_seq);
+  b.add_fund(r.fund);
+  b.add_loss(r.loss);
+  b.add_granted(r.granted);
+  b.add_members_active(r.members_active);
+  fbb.Finish(b.Finish());
+  return Finish(fbb);
+}
+
+std::string EncodeMember(const MemberRec& r) {
+  FlatBufferBuilder fbb(64);
+  fbb.Finish(fb::CreateMemberRow(fbb, Str(fbb, r.id), r.role, r.active, Str(fbb, r.open_loan),
+                                 r.joined_seq, r.left_seq));
+  return Finish(fbb);
+}
+
+std::string EncodeLoan(const LoanRec& r) {
+  FlatBufferBuilder fbb(192);
+  const auto id = Str(fbb, r.id), group = Str(fbb, r.group_id), member = Str(fbb, r.member_id),
+             unit = Str(fbb, r.unit);
+  fb::LoanRowBuilder b(fbb);
+  b.add_loan_id(id);
+  b.add_group_id(group);
+  b.add_member_id(member);
+  b.add_unit(unit);
+  b.add_principal(r.principal);
+  b.add_repaid(r.repaid);
+  b.add_written_off(r.written_off);
+  b.add_recovered(r.recovered);
+  b.add_outstanding(r.outstanding);
+  b.add_status(static_cast<uint8_t>(r.status));
+  b.add_restructured(r.restructured);
+  b.add_schedule_base(r.schedule.base);
+  b.add_paid_on_schedule(r.schedule.paid_on_schedule);
+  b.add_installments(r.schedule.installments);
+  b.add_period_days(r.schedule.period_days);
+  b.add_first_due_day(r.schedule.first_due_day);
+  b.add_issued_seq(r.issued_seq);
+  b.add_issued_day(r.issued_day);
+  b.add_written_off_seq(r.written_off_seq);
+  fbb.Finish(b.Finish());
+  return Finish(fbb);
+}
+
+std::string EncodeReversed(uint64_t by_seq) {
+  FlatBufferBuilder fbb(32);
+  fbb.Finish(fb::CreateReversedRow(fbb, by_seq));
+  return Finish(fbb);
+}
+
+std::string EncodeHistory(std::string_view unit, const std::vector<HistoryItem>& items) {
+  FlatBufferBuilder fbb(64 + items.size() * 16);
+  std::vector<fb::HistoryItem> fb_items;
+  fb_items.reserve(items.size());
+  for (const auto& i : items) fb_items.emplace_back(i.seq, i.balance);
+  const auto u = fbb.CreateString(unit.data(), unit.size());
+  const auto v = fbb.CreateVectorOfStructs(fb_items);
+  fbb.Finish(fb::CreateHistoryRow(fbb, u, v));
+  return Finish(fbb);
+}
+
+Status DecodeHistory(std::string_view value, std::string* unit, std::vector<HistoryItem>* out) {
+  std::string aligned;
+  const auto* row = Open<fb::HistoryRow>(value, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed history row");
+  *unit = S(row->unit());
+  for (const fb::HistoryItem* i : *row->items()) out->push_back({i->seq(), i->balance()});
+  return Status();
+}
+
+namespace {
+
+Status LoadProgramRow(State& state, std::string_view value) {
+  std::string aligned;
+  const auto* row = Open<fb::ProgramRow>(value, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed program row");
+  ProgramRec& r = state.programs[row->program_id()->str()];
+  r.id = row->program_id()->str();
+  r.name = S(row->name());
+  r.kind = row->kind();
+  r.unit = S(row->unit());
+  if (row->entitlement_per_cycle()) r.entitlement_per_cycle = *row->entitlement_per_cycle();
+  r.legal_basis = S(row->legal_basis());
+  r.opened_seq = row->opened_seq();
+  r.balance = row->balance();
+  r.allocated = row->allocated();
+  r.funds_returned = row->funds_returned();
+  r.disbursed = row->disbursed();
+  r.disbursements_returned = row->disbursements_returned();
+  r.granted = row->granted();
+  r.enrolled = row->enrolled();
+  r.recipients = row->recipients();
+  return Status();
+}
+
+Status LoadCycleRow(ProgramRec& program, std::string_view value) {
+  std::string aligned;
+  const auto* row = Open<fb::CycleRow>(value, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed cycle row");
+  CycleRec& r = program.cycles[row->cycle()->str()];
+  r.cycle = row->cycle()->str();
+  r.planned_count = row->planned_count();
+  r.planned_amount = row->planned_amount();
+  r.closed = row->closed();
+  r.paid_count = row->paid_count();
+  r.paid_amount = row->paid_amount();
+  r.returned_count = row->returned_count();
+  r.returned_amount = row->returned_amount();
+  r.opened_seq = row->opened_seq();
+  r.closed_seq = row->closed_seq();
+  return Status();
+}
+
+Status LoadBeneficiaryRow(ProgramRec& program, std::string_view value) {
+  std::string aligned;
+  const auto* row = Open<fb::BeneficiaryRow>(value, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed beneficiary row");
+  BeneficiaryRec& r = program.beneficiaries[row->beneficiary_id()->str()];
+  r.id = row->beneficiary_id()->str();
+  r.region_code = S(row->region_code());
+  r.household_id = S(row->household_id());
+  r.source = S(row->source());
+  r.status = static_cast<BeneficiaryStatus>(row->status());
+  r.exit_reason = row->exit_reason();
+  r.enrolled_seq = row->enrolled_seq();
+  r.exited_seq = row->exited_seq();
+  r.erased = row->erased();
+  r.balance = row->balance();
+  return Status();
+}
+
+Status LoadPaidRow(BeneficiaryRec& ben, std::string_view value) {
+  std::string aligned;
+  const auto* row = Open<fb::PaidRow>(value, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed paid row");
+  ben.paid.push_back(PaidRec{row->cycle()->str(), row->seq(), row->amount()});
+  return Status();
+}
+
+Status LoadRegionRow(ProgramRec& program, std::string_view value) {
+  std::string aligned;
+  const auto* row = Open<fb::RegionRow>(value, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed region row");
+  RegionRec& r = program.regions[row->region_code()->str()];
+  r.code = row->region_code()->str();
+  r.recipients = row->recipients();
+  r.paid_count = row->paid_count();
+  r.paid_amount = row->paid_amount();
+  r.enrolled = row->enrolled();
+  return Status();
+}
+
+Status LoadGroupRow(State& state, std::string_view value) {
+  std::string aligned;
+  const auto* row = Open<fb::GroupRow>(value, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed group row");
+  GroupRec& r = state.groups[row->group_id()->str()];
+  r.id = row->group_id()->str();
+  r.name = S(row->name());
+  r.region_code = S(row->region_code());
+  if (row->max_loan()) r.max_loan = *row->max_loan();
+  if (row->max_installments()) r.max_installments = *row->max_installments();
+  r.unit = S(row->unit());
+  r.formed_seq = row->formed_seq();
+  r.fund = row->fund();
+  r.loss = row->loss();
+  r.granted = row->granted();
+  r.members_active = row->members_active();
+  return Status();
+}
+
+Status LoadMemberRow(GroupRec& group, std::string_view value) {
+  std::string aligned;
+  const auto* row = Open<fb::MemberRow>(value, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed member row");
+  MemberRec& r = group.members[row->member_id()->str()];
+  r.id = row->member_id()->str();
+  r.role = row->role();
+  r.active = row->active();
+  r.open_loan = S(row->open_loan());
+  r.joined_seq = row->joined_seq();
+  r.left_seq = row->left_seq();
+  return Status();
+}
+
+Status LoadLoanRow(State& state, std::string_view value) {
+  std::string aligned;
+  const auto* row = Open<fb::LoanRow>(value, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed loan row");
+  LoanRec& r = state.loans[row->loan_id()->str()];
+  r.id = row->loan_id()->str();
+  r.group_id = S(row->group_id());
+  r.member_id = S(row->member_id());
+  r.unit = S(row->unit());
+  r.principal = row->principal();
+  r.repaid = row->repaid();
+  r.written_off = row->written_off();
+  r.recovered = row->recovered();
+  r.outstanding = row->outstanding();
+  r.status = static_cast<LoanStatus>(row->status());
+  r.restructured = row->restructured();
+  r.schedule = Schedule{row->schedule_base(), row->paid_on_schedule(), row->installments(),
+                        row->period_days(), row->first_due_day()};
+  r.issued_seq = row->issued_seq();
+  r.issued_day = row->issued_day();
+  r.written_off_seq = row->written_off_seq();
+  return Status();
+}
+
+Status LoadSmallRow(State& state, char kind, const std::vector<std::string_view>& parts,
+                    std::string_view key, std::string_view value) {
+  std::string aligned;
+  if (kind == 'V') {
+    const auto* row = Open<fb::ProvidedRow>(value, &aligned);
+    if (row == nullptr || parts.size() != 2) return Bad(key);
+    state.programs[std::string(parts[0])].provided_by[row->funder()->str()] = row->amount();
+  } else if (kind == 'F') {
+    const auto* row = Open<fb::FunderRow>(value, &aligned);
+    if (row == nullptr) return Bad(key);
+    FunderRec& r = state.funders[row->funder()->str()];
+    r.id = row->funder()->str();
+    r.unit = S(row->unit());
+    r.balance = row->balance();
+  } else if (kind == 'X') {
+    const auto* row = Open<fb::ReversedRow>(value, &aligned);
+    if (row == nullptr || key.size() != 10) return Bad(key);
+    state.reversed[GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 2))] =
+        row->by_seq();
+  } else {
+    return Bad(key);
+  }
+  return Status();
+}
+
+}  // namespace
+
+Status LoadRow(State& state, std::string_view key, std::string_view value) {
+  if (key.size() < 3 || key[1] != '/') return Bad(key);
+  const char kind = key[0];
+  if (kind == kHistoryPrefix) return Status();  // an index, not state
+  if (kind == 'X') return LoadSmallRow(state, kind, {}, key, value);
+  const auto parts = Split(key);
+  auto program = [&]() -> ProgramRec& { return state.programs[std::string(parts[0])]; };
+  switch (kind) {
+    case 'P': return LoadProgramRow(state, value);
+    case 'C': return parts.size() == 2 ? LoadCycleRow(program(), value) : Bad(key);
+    case 'B': return parts.size() == 2 ? LoadBeneficiaryRow(program(), value) : Bad(key);
+    case 'Q':
+      if (parts.size() != 3) return Bad(key);
+      return LoadPaidRow(program().beneficiaries[std::string(parts[1])], value);
+    case 'R': return parts.size() == 2 ? LoadRegionRow(program(), value) : Bad(key);
+    case 'G': return LoadGroupRow(state, value);
+    case 'M':
+      if (parts.size() != 2) return Bad(key);
+      return LoadMemberRow(state.groups[std::string(parts[0])], value);
+    case 'L': return LoadLoanRow(state, value);
+    default: return LoadSmallRow(state, kind, parts, key, value);
+  }
+}
+
+namespace {
+
+using Row = std::pair<std::string, std::string>;
+
+void ProgramRows(const ProgramRec& p, std::vector<Row>* rows) {
+  rows->emplace_back(ProgramKey(p.id), EncodeProgram(p));
+  for (const auto& [id, c] : p.cycles) rows->emplace_back(CycleKey(p.id, id), EncodeCycle(c));
+  for (const auto& [id, b] : p.beneficiaries) {
+    rows->emplace_back(BeneficiaryKey(p.id, id), EncodeBeneficiary(b));
+    for (const PaidRec& q : b.paid) rows->emplace_back(PaidKey(p.id, id, q.cycle), EncodePaid(q));
+  }
+  for (const auto& [code, r] : p.regions)
+    rows->emplace_back(RegionKey(p.id, code), EncodeRegion(r));
+  for (const auto& [f, amount] : p.provided_by) {
+    rows->emplace_back(ProvidedKey(p.id, f), EncodeProvided(f, amount));
+  }
+}
+
+}  // namespace
+
+void ForEachStateRow(const State& state,
+                     const std::function<void(const std::string&, const std::string&)>& fn) {
+  std::vector<Row> rows;
+  for (const auto& [id, p] : state.programs) ProgramRows(p, &rows);
+  for (const auto& [id, f] : state.funders) rows.emplace_back(FunderKey(id), EncodeFunder(f));
+  for (const auto& [id, g] : state.groups) {
+    rows.emplace_back(GroupKey(id), EncodeGroup(g));
+    for (const auto& [mid, m] : g.members) rows.emplace_back(MemberKey(id, mid), EncodeMember(m));
+  }
+  for (const auto& [id, l] : state.loans) rows.emplace_back(LoanKey(id), EncodeLoan(l));
+  for (const auto& [seq, by] : state.reversed) {
+    rows.emplace_back(ReversedKey(seq), EncodeReversed(by));
+  }
+  std::sort(rows.begin(), rows.end());
+  for (const auto& [key, value] : rows) fn(key, value);
+}
+
+}  // namespace lumbung::domain

@@ -1,0 +1,198 @@
+// The projection state: every record the rules need and the queries read.
+//
+// Accounts (DESIGN §7.1) live inside the records that own them:
+//   funder:<f>            FunderRec::balance     (minus what it provided, net)
+//   program:<p>           ProgramRec::balance    (unspent budget)
+//   beneficiary:<p>:<b>   BeneficiaryRec::balance (what they received, net)
+//   group:<g>             GroupRec::fund         (the fund's cash)
+//   loss:<g>              GroupRec::loss         (written off, net of recoveries)
+//   loan:<l>              LoanRec::outstanding   (what the member owes)
+// Per unit, all balances sum to zero (checked by tests after every commit).
+//
+// Records live in node-based maps, so their addresses are stable while they
+// exist; the undo log and the dirty list hold plain pointers.
+//
+// Thread safety: thread-compatible.
+
+#ifndef LUMBUNG_LEDGER_DOMAIN_STATE_H_
+#define LUMBUNG_LEDGER_DOMAIN_STATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "lumbung/fb/entry_generated.h"
+
+namespace lumbung::domain {
+
+// Heterogeneous lookup: find by string_view without building a string.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+enum class BeneficiaryStatus : uint8_t { kEnrolled = 1, kExited = 2 };
+enum class LoanStatus : uint8_t { kOpen = 1, kRepaid = 2, kWrittenOff = 3, kReversed = 4 };
+
+struct CycleRec {
+  std::string cycle;
+  int64_t planned_count = 0;
+  int64_t planned_amount = 0;
+  bool closed = false;
+  int64_t paid_count = 0;  // active disbursements (returned/corrected away excluded)
+  int64_t paid_amount = 0;
+  int64_t returned_count = 0;
+  int64_t returned_amount = 0;
+  uint64_t opened_seq = 0;
+  uint64_t closed_seq = 0;
+  uint64_t dirty = 0;  // group epoch in which it was last marked dirty
+};
+
+// An active disbursement of a beneficiary in one cycle: the slot that makes
+// a second payment in that cycle `already_disbursed`.
+struct PaidRec {
+  std::string cycle;
+  uint64_t seq = 0;
+  int64_t amount = 0;
+};
+
+struct BeneficiaryRec {
+  std::string id;
+  std::string region_code;
+  std::string household_id;
+  std::string source;
+  BeneficiaryStatus status = BeneficiaryStatus::kEnrolled;
+  uint8_t exit_reason = 0;  // fb::ExitReason
+  uint64_t enrolled_seq = 0;
+  uint64_t exited_seq = 0;
+  bool erased = false;        // personal data destroyed (PersonalDataErased)
+  int64_t balance = 0;        // account beneficiary:<p>:<b>
+  std::vector<PaidRec> paid;  // active disbursements, by cycle
+  uint64_t dirty = 0;
+};
+
+// Per region code (with RW and RT) within a programme; region prefixes are
+// summed from these at query time.
+struct RegionRec {
+  std::string code;
+  int64_t recipients = 0;  // beneficiaries with at least one active disbursement
+  int64_t paid_count = 0;
+  int64_t paid_amount = 0;
+  int64_t enrolled = 0;
+  uint64_t dirty = 0;
+};
+
+struct ProgramRec {
+  std::string id;
+  std::string name;
+  uint8_t kind = 0;  // fb::ProgramKind
+  std::string unit;
+  std::optional<int64_t> entitlement_per_cycle;
+  std::string legal_basis;
+  uint64_t opened_seq = 0;
+  int64_t balance = 0;  // account program:<p>
+  int64_t allocated = 0;
+  int64_t funds_returned = 0;
+  int64_t disbursed = 0;  // active disbursements
+  int64_t disbursements_returned = 0;
+  int64_t granted = 0;   // capital granted to groups, net
+  int64_t enrolled = 0;  // currently enrolled (not exited)
+  int64_t recipients = 0;
+  StringMap<int64_t> provided_by;  // net allocated per funder (FundsReturned cap)
+  StringMap<CycleRec> cycles;
+  StringMap<BeneficiaryRec> beneficiaries;
+  StringMap<RegionRec> regions;
+  uint64_t dirty = 0;
+};
+
+struct FunderRec {
+  std::string id;
+  std::string unit;
+  int64_t balance = 0;
+  uint64_t dirty = 0;
+};
+
+struct MemberRec {
+  std::string id;
+  uint8_t role = 0;  // fb::MemberRole
+  bool active = true;
+  std::string open_loan;  // loan_id of the member's open loan, or empty
+  uint64_t joined_seq = 0;
+  uint64_t left_seq = 0;
+  uint64_t dirty = 0;
+};
+
+struct GroupRec {
+  std::string id;
+  std::string name;
+  std::string region_code;
+  std::optional<int64_t> max_loan;
+  std::optional<int32_t> max_installments;
+  std::string unit;  // fixed by the first capital grant; empty before
+  uint64_t formed_seq = 0;
+  int64_t fund = 0;  // account group:<g>
+  int64_t loss = 0;  // account loss:<g>
+  int64_t granted = 0;
+  int64_t members_active = 0;
+  StringMap<MemberRec> members;
+  uint64_t dirty = 0;
+};
+
+// The repayment schedule in force: `base` split into `installments` equal
+// parts (remainder on the last), due every `period_days` from `first_due_day`.
+// paid_on_schedule counts repayments made against this schedule.
+struct Schedule {
+  int64_t base = 0;
+  int64_t paid_on_schedule = 0;
+  int32_t installments = 0;
+  int32_t period_days = 0;
+  int32_t first_due_day = 0;  // days since 1970-01-01
+};
+
+struct LoanRec {
+  std::string id;
+  std::string group_id;
+  std::string member_id;
+  std::string unit;
+  int64_t principal = 0;
+  int64_t repaid = 0;  // before any write-off
+  int64_t written_off = 0;
+  int64_t recovered = 0;    // repaid after the write-off
+  int64_t outstanding = 0;  // account loan:<l> = principal - repaid - written_off
+  LoanStatus status = LoanStatus::kOpen;
+  bool restructured = false;
+  Schedule schedule;
+  uint64_t issued_seq = 0;
+  int32_t issued_day = 0;
+  uint64_t written_off_seq = 0;
+  uint64_t dirty = 0;
+};
+
+struct State {
+  StringMap<ProgramRec> programs;
+  StringMap<FunderRec> funders;
+  StringMap<GroupRec> groups;
+  StringMap<LoanRec> loans;
+  // Entries whose effects a correction reversed (targets of EventCorrected).
+  std::map<uint64_t, uint64_t> reversed;  // target seq -> correcting seq
+  uint64_t applied = 0;                   // entries applied (the next seq)
+};
+
+// Account names, as DESIGN §7.1 spells them.
+std::string FunderAccount(std::string_view funder);
+std::string ProgramAccount(std::string_view program);
+std::string BeneficiaryAccount(std::string_view program, std::string_view beneficiary);
+std::string GroupAccount(std::string_view group);
+std::string LoanAccount(std::string_view loan);
+std::string LossAccount(std::string_view group);
+
+}  // namespace lumbung::domain
+
+#endif  // LUMBUNG_LEDGER_DOMAIN_STATE_H_
