@@ -53,10 +53,13 @@ class Progress {
   bool printed_ = false;
 };
 
-void AddInitCommands(CLI::App& app, Context& ctx);    // init
-void AddRecordCommands(CLI::App& app, Context& ctx);  // record
-void AddLogCommands(CLI::App& app, Context& ctx);     // log
-void AddVerifyCommands(CLI::App& app, Context& ctx);  // verify
+void AddInitCommands(CLI::App& app, Context& ctx);     // init
+void AddRecordCommands(CLI::App& app, Context& ctx);   // record
+void AddLogCommands(CLI::App& app, Context& ctx);      // log
+void AddVerifyCommands(CLI::App& app, Context& ctx);   // verify
+void AddRebuildCommands(CLI::App& app, Context& ctx);  // rebuild
+void AddServeCommands(CLI::App& app, Context& ctx);    // serve
+void AddTokenCommands(CLI::App& app, Context& ctx);    // token add/remove
 
 }  // namespace lumbung::cli
 

@@ -3,6 +3,7 @@
 #include "lumbung/ledger/verify.h"
 
 #include "cli.h"
+#include "cli_audit.h"
 
 namespace lumbung::cli {
 namespace {
@@ -39,7 +40,19 @@ int VerifyLive(const Context& ctx) {
 
 void AddVerifyCommands(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("verify", "check that nothing in the ledger was altered");
-  cmd->callback([&ctx] { ctx.run = [&ctx] { return VerifyLive(ctx); }; });
+  auto bundle = std::make_shared<BundleVerifyArgs>();
+  auto* dir = cmd->add_option("--bundle", bundle->dir,
+                              "verify an exported auditor bundle folder instead (no database)");
+  cmd->add_option("--vkey", bundle->vkey, "the ledger's verifier key (text or file) to expect")
+      ->needs(dir);
+  cmd->add_option("--since", bundle->since_file,
+                  "an older signed checkpoint the bundle must be consistent with")
+      ->needs(dir);
+  cmd->callback([&ctx, bundle] {
+    ctx.run = [&ctx, bundle] {
+      return bundle->dir.empty() ? VerifyLive(ctx) : VerifyBundleCommand(*bundle);
+    };
+  });
 }
 
 }  // namespace lumbung::cli

@@ -3,6 +3,9 @@
 #include <iostream>
 
 #include "cli.h"
+#include "cli_audit.h"
+#include "cli_data.h"
+#include "cli_query.h"
 
 int main(int argc, char** argv) {
   using namespace lumbung::cli;
@@ -16,7 +19,16 @@ int main(int argc, char** argv) {
   AddInitCommands(app, ctx);
   AddRecordCommands(app, ctx);
   AddLogCommands(app, ctx);
+  AddQueryCommands(app, ctx);
   AddVerifyCommands(app, ctx);
+  AddRebuildCommands(app, ctx);
+  AddServeCommands(app, ctx);
+  AddTokenCommands(app, ctx);
+  AddCheckpointCommands(app, ctx);
+  AddProveCommands(app, ctx);
+  AddExportCommands(app, ctx);
+  AddDemoCommands(app, ctx);
+  AddImportCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -487,3 +487,28 @@ TEST_CASE("Check reports every bad event of a batch and writes nothing", "[ledge
   REQUIRE(ledger->Append(Batch(1, 3), "t").ok());
   CHECK(ledger->size() == 4);
 }
+
+TEST_CASE("after a reopen, snapshots find event ids whose index rows are still in deltas",
+          "[ledger][fold]") {
+  testing::TempDir dir;
+  {
+    auto ledger = InitAndOpen(dir);
+    REQUIRE(ledger->Append(Batch(1, 30), "t").ok());
+  }
+  auto ledger = Ledger::Open(dir.path());  // writable: reads go through the live row cache
+  REQUIRE(ledger.ok());
+  {
+    auto snap = (*ledger)->Snapshot();  // a snapshot never outlives its ledger
+    for (int i = 1; i <= 30; ++i) {
+      char id[32];
+      std::snprintf(id, sizeof id, "pkh-2026-11-%06d", i);
+      CHECK(snap->FindEventId(id).value() == static_cast<uint64_t>(i));
+    }
+  }
+  LedgerOptions ro;
+  ro.read_only = true;
+  ledger->reset();
+  auto reader = Ledger::Open(dir.path(), ro);  // read-only: reads rebuild the overlay
+  REQUIRE(reader.ok());
+  CHECK((*reader)->Snapshot()->FindEventId("pkh-2026-11-000030").value() == 30);
+}

@@ -57,6 +57,11 @@ void ChainVerifier::AddProblem(Status problem) {
 }
 
 bool ChainVerifier::Add(uint64_t seq, std::span<const uint8_t> bytes, const Hash* stored_leaf) {
+  return AddHashed(seq, bytes, LeafHash(bytes), stored_leaf);
+}
+
+bool ChainVerifier::AddHashed(uint64_t seq, std::span<const uint8_t> bytes, const Hash& leaf,
+                              const Hash* stored_leaf) {
   const size_t problems_before = problems_.size();
   if (seq < next_) {
     Problem(seq, "entry appears twice or out of order");
@@ -69,7 +74,6 @@ bool ChainVerifier::Add(uint64_t seq, std::span<const uint8_t> bytes, const Hash
     next_ = seq;
     last_known_ = false;
   }
-  const Hash leaf = LeafHash(bytes);
   Status loaded = current_.Load(bytes);
   if (!loaded.ok()) {
     Problem(seq, std::string(loaded.message()));
@@ -88,7 +92,7 @@ bool ChainVerifier::Add(uint64_t seq, std::span<const uint8_t> bytes, const Hash
                           : "prev_hash does not match the leaf hash of entry " +
                                 std::to_string(seq - 1) + " (one of the two was altered)");
   }
-  range_.Append(leaf);
+  range_.Append(leaf, visitor_);
   last_leaf_ = leaf;
   last_known_ = loaded.ok();
   ++next_;

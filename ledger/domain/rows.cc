@@ -162,7 +162,7 @@ std::string EncodeBeneficiary(const BeneficiaryRec& r) {
 
 std::string EncodePaid(const PaidRec& r) {
   FlatBufferBuilder fbb(64);
-  fbb.Finish(fb::CreatePaidRow(fbb, Str(fbb, r.cycle), r.seq, r.amount));
+  fbb.Finish(fb::CreatePaidRow(fbb, Str(fbb, r.cycle), r.seq, r.amount, Str(fbb, r.region)));
   return Finish(fbb);
 }
 
@@ -331,7 +331,8 @@ Status LoadPaidRow(BeneficiaryRec& ben, std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::PaidRow>(value, &aligned);
   if (row == nullptr) return Status::Corruption("malformed paid row");
-  ben.paid.push_back(PaidRec{row->cycle()->str(), row->seq(), row->amount()});
+  ben.paid.push_back(
+      PaidRec{row->cycle()->str(), row->seq(), row->amount(), S(row->region_code())});
   return Status();
 }
 

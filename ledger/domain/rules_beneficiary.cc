@@ -94,13 +94,26 @@ Status DomainRules::PersonalDataErased(const fb::PersonalDataErased& e) {
   return Status();
 }
 
+namespace {
+
+// Whether `b` has an active payment made while it lived in `region`.
+bool PaidIn(const BeneficiaryRec& b, const std::string& region) {
+  return std::any_of(b.paid.begin(), b.paid.end(),
+                     [&region](const PaidRec& q) { return q.region == region; });
+}
+
+}  // namespace
+
 // Makes a disbursement active: the money moves from the programme to the
-// beneficiary and the (programme, beneficiary, cycle) slot is taken.
+// beneficiary and the (programme, beneficiary, cycle) slot is taken. The
+// payment counts in the region where the beneficiary lives now; region
+// recipients are beneficiaries with an active payment made in that region.
 Status DomainRules::Activate(const Disbursement& d, uint64_t slot_seq) {
   ProgramRec& p = *d.program;
   BeneficiaryRec& b = *d.ben;
   CycleRec& c = p.cycles.find(d.cycle)->second;
   const bool first = b.paid.empty();
+  const bool first_in_region = !PaidIn(b, b.region_code);
   LUMBUNG_RETURN_IF_ERROR(Add(p.balance, -d.amount, "amount"));
   LUMBUNG_RETURN_IF_ERROR(Add(p.disbursed, d.amount, "amount"));
   LUMBUNG_RETURN_IF_ERROR(Add(b.balance, d.amount, "amount"));
@@ -109,11 +122,9 @@ Status DomainRules::Activate(const Disbursement& d, uint64_t slot_seq) {
   RegionRec& r = Region(p, b.region_code);
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_count, 1, "cycle"));
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_amount, d.amount, "amount"));
-  if (first) {
-    LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, 1, "beneficiary_id"));
-    LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, 1, "beneficiary_id"));
-  }
-  b.paid.push_back(PaidRec{std::string(d.cycle), slot_seq, d.amount});
+  if (first) LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, 1, "beneficiary_id"));
+  if (first_in_region) LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, 1, "beneficiary_id"));
+  b.paid.push_back(PaidRec{std::string(d.cycle), slot_seq, d.amount, b.region_code});
   d_.journal_.OnUndo([&b] { b.paid.pop_back(); });
   Post(Account::kProgram, nullptr, &p, p.balance);
   Post(Account::kBeneficiary, &p, &b, b.balance);
@@ -150,13 +161,13 @@ Status DomainRules::Deactivate(const Disbursement& d, bool returned) {
     LUMBUNG_RETURN_IF_ERROR(Add(c.returned_count, 1, "cycle"));
     LUMBUNG_RETURN_IF_ERROR(Add(c.returned_amount, d.amount, "amount"));
   }
-  RegionRec& r = Region(p, b.region_code);
+  // The payment leaves the region where it was made, wherever the
+  // beneficiary lives now.
+  RegionRec& r = Region(p, removed.region);
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_count, -1, "cycle"));
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_amount, -d.amount, "amount"));
-  if (b.paid.empty()) {
-    LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, -1, "beneficiary_id"));
-    LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, -1, "beneficiary_id"));
-  }
+  if (b.paid.empty()) LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, -1, "beneficiary_id"));
+  if (!PaidIn(b, removed.region)) LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, -1, "beneficiary_id"));
   Post(Account::kProgram, nullptr, &p, p.balance);
   Post(Account::kBeneficiary, &p, &b, b.balance);
   Touch(Kind::kProgram, nullptr, &p);

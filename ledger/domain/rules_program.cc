@@ -24,6 +24,11 @@ Status DomainRules::LedgerOpened(const fb::LedgerOpened& e) {
 
 Status DomainRules::ProgramOpened(const fb::ProgramOpened& e) {
   const std::string id = e.program_id()->str();
+  if (id.find(':') != std::string::npos) {
+    // Account names put the programme between colons
+    // (beneficiary:<program>:<beneficiary>): a colon in it would be ambiguous.
+    return Reject("invalid_field", "program_id", "a programme id cannot contain ':'");
+  }
   if (FindProgram(id) != nullptr) {
     return Reject("already_exists", "program_id", "programme " + id + " is already open");
   }

@@ -152,7 +152,8 @@ Result<SignedCheckpoint> SignCheckpoint(const Ledger& ledger, std::optional<uint
   const std::unique_ptr<LedgerSnapshot> snapshot = ledger.Snapshot();
   store::Db* db = snapshot->impl().db;
   if (db->read_only()) {
-    return Status::FailedPrecondition("signing a checkpoint needs the ledger open for writing");
+    return Status::Make(Code::kFailedPrecondition, kCheckpointReadOnlyReason, "",
+                        "signing a checkpoint needs the ledger open for writing");
   }
   const uint64_t tree_size = size.value_or(snapshot->size());
   if (tree_size == 0 || tree_size > snapshot->size()) {

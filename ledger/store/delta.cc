@@ -16,7 +16,7 @@ void DeltaBuilder::Delete(std::string key) {
   rows_.emplace_back(std::move(key), std::nullopt);
 }
 
-std::string DeltaBuilder::Finish(uint64_t end_seq) {
+std::string DeltaBuilder::Finish(uint64_t end_seq) const {
   flatbuffers::FlatBufferBuilder fbb(64 + rows_.size() * 64);
   std::vector<flatbuffers::Offset<fb::Row>> rows;
   rows.reserve(rows_.size());
@@ -32,8 +32,6 @@ std::string DeltaBuilder::Finish(uint64_t end_seq) {
   for (std::string_view id : ids_) ids.push_back(fbb.CreateString(id.data(), id.size()));
   const auto id_vec = fbb.CreateVector(ids);
   fb::FinishGroupDeltaBuffer(fbb, fb::CreateGroupDelta(fbb, end_seq, vec, id_vec));
-  rows_.clear();
-  ids_.clear();
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
 

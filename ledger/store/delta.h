@@ -36,15 +36,19 @@ class DeltaBuilder {
   void Delete(std::string key);
   // The next appended entry's event_id (entries are added in seq order).
   void AddEventId(std::string_view event_id) { ids_.emplace_back(event_id); }
-  size_t rows() const { return rows_.size(); }
-  size_t ids() const { return ids_.size(); }
+  size_t row_count() const { return rows_.size(); }
+  size_t id_count() const { return ids_.size(); }
+  const std::vector<std::pair<std::string, std::optional<std::string>>>& rows() const {
+    return rows_;
+  }
+  const std::vector<std::string_view>& ids() const { return ids_; }
   // Drops what was added after the marks (a request was rolled back).
   void Truncate(size_t rows, size_t ids) {
     rows_.resize(rows);
     ids_.resize(ids);
   }
-  // The encoded GroupDelta; the builder is then empty.
-  std::string Finish(uint64_t end_seq);
+  // The encoded GroupDelta (the builder keeps its rows).
+  std::string Finish(uint64_t end_seq) const;
 
  private:
   std::vector<std::pair<std::string, std::optional<std::string>>> rows_;

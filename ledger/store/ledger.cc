@@ -11,6 +11,8 @@
 #include "lumbung/ledger/event_json.h"
 
 #include "db.h"
+#include "fold.h"
+#include "live_rows.h"
 #include "snapshot_impl.h"
 #include "writer.h"
 #include <fcntl.h>
@@ -26,6 +28,7 @@ struct Ledger::Impl {
   std::string origin;
   std::string verifier_key;
   std::unique_ptr<store::Db> db;
+  std::unique_ptr<store::LiveRows> live;  // null when read-only
   std::unique_ptr<store::Writer> writer;  // null when read-only
 };
 
@@ -133,10 +136,12 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptio
   LUMBUNG_ASSIGN_OR_RETURN(impl->origin, impl->db->GetMeta(store::keys::kMetaOrigin));
   LUMBUNG_ASSIGN_OR_RETURN(impl->verifier_key, impl->db->GetMeta(store::keys::kMetaVerifierKey));
   if (!options.read_only) {
+    LUMBUNG_ASSIGN_OR_RETURN(const uint64_t fold_seq, store::ReadFoldSeq(*impl->db, nullptr));
+    impl->live = std::make_unique<store::LiveRows>(fold_seq);
     LUMBUNG_ASSIGN_OR_RETURN(
         impl->writer,
-        store::Writer::Start(impl->db.get(), LedgerIdentity{impl->origin, impl->verifier_key},
-                             options));
+        store::Writer::Start(impl->db.get(), impl->live.get(),
+                             LedgerIdentity{impl->origin, impl->verifier_key}, options));
   }
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
@@ -206,7 +211,7 @@ WriterStats Ledger::stats() const {
 }
 
 std::unique_ptr<LedgerSnapshot> Ledger::Snapshot() const {
-  return store::MakeSnapshot(impl_->db.get());
+  return store::MakeSnapshot(impl_->db.get(), impl_->live.get());
 }
 
 const std::string& Ledger::dir() const {

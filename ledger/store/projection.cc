@@ -53,10 +53,14 @@ Result<std::optional<std::string>> GetProjectionRow(const LedgerSnapshot& snapsh
 
 // Merges the folded rows (state CF, 'r' + key) with the overlay of unfolded
 // deltas, in key order; on equal keys the overlay wins (a deletion hides).
-Status ScanProjectionRows(const LedgerSnapshot& snapshot, std::string_view prefix,
-                          const std::function<Status(std::string_view, std::string_view)>& fn) {
-  const auto& impl = snapshot.impl();
-  LUMBUNG_RETURN_IF_ERROR(store::EnsureOverlay(impl));
+namespace {
+
+// Merges the folded rows (state CF, 'r' + key) with `overlay` (the newest
+// unfolded version of each key), in key order; on equal keys the overlay
+// wins and a deletion hides the row.
+Status MergeRows(const LedgerSnapshot::Impl& impl, std::string_view prefix,
+                 const std::map<std::string, std::optional<std::string>>& overlay,
+                 const std::function<Status(std::string_view, std::string_view)>& fn) {
   const std::string first = store::keys::StateRow(prefix);
   const std::string end = PrefixEnd(first);
   rocksdb::Slice upper(end);
@@ -64,14 +68,14 @@ Status ScanProjectionRows(const LedgerSnapshot& snapshot, std::string_view prefi
   if (!end.empty()) ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(impl.db->db()->NewIterator(ro, impl.db->state()));
   it->Seek(first);
-  auto ov = impl.overlay.lower_bound(std::string(prefix));
+  auto ov = overlay.lower_bound(std::string(prefix));
   auto ov_in = [&] {
     // Unfolded event-id rows share the overlay but belong to the index.
-    while (ov != impl.overlay.end() && !ov->first.empty() &&
-           ov->first[0] == store::kIndexRowPrefix && ov->first.starts_with(prefix)) {
+    while (ov != overlay.end() && !ov->first.empty() && ov->first[0] == store::kIndexRowPrefix &&
+           ov->first.starts_with(prefix)) {
       ++ov;
     }
-    return ov != impl.overlay.end() && ov->first.starts_with(prefix);
+    return ov != overlay.end() && ov->first.starts_with(prefix);
   };
   while (it->Valid() || ov_in()) {
     const bool have_row = it->Valid();
@@ -88,6 +92,25 @@ Status ScanProjectionRows(const LedgerSnapshot& snapshot, std::string_view prefi
     it->Next();
   }
   return store::FromRocks(it->status(), "reading projection rows");
+}
+
+}  // namespace
+
+Status ScanProjectionRows(const LedgerSnapshot& snapshot, std::string_view prefix,
+                          const std::function<Status(std::string_view, std::string_view)>& fn) {
+  const auto& impl = snapshot.impl();
+  if (impl.live != nullptr) {
+    // The live cache holds only this prefix's unfolded rows: a small overlay.
+    std::map<std::string, std::optional<std::string>> overlay;
+    const bool usable =
+        impl.live->Scan(impl.fold_seq, impl.size, prefix,
+                        [&overlay](std::string_view key, const std::optional<std::string>& value) {
+                          overlay.emplace(std::string(key), value);
+                        });
+    if (usable) return MergeRows(impl, prefix, overlay, fn);
+  }
+  LUMBUNG_RETURN_IF_ERROR(store::EnsureOverlay(impl));
+  return MergeRows(impl, prefix, impl.overlay, fn);
 }
 
 Status LoadProjection(const LedgerSnapshot& snapshot, const std::vector<std::string>& prefixes,

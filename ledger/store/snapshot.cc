@@ -9,7 +9,7 @@ namespace lumbung {
 
 namespace store {
 
-std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db) {
+std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db, const LiveRows* live) {
   auto impl = std::make_unique<LedgerSnapshot::Impl>();
   impl->db = db;
   impl->snapshot = db->db()->GetSnapshot();
@@ -18,6 +18,14 @@ std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db) {
   const uint64_t n = size.ok() && size->size() == 8
                          ? GetBigEndian64(reinterpret_cast<const uint8_t*>(size->data()))
                          : 0;
+  impl->size = n;
+  if (live != nullptr) {
+    auto fold_seq = ReadFoldSeq(*db, impl->snapshot);
+    if (fold_seq.ok()) {
+      impl->live = live;
+      impl->fold_seq = *fold_seq;
+    }
+  }
   return std::make_unique<LedgerSnapshot>(std::move(impl), n);
 }
 
@@ -42,9 +50,17 @@ Status EnsureOverlay(const LedgerSnapshot::Impl& impl) {
 }
 
 Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std::string_view key) {
-  LUMBUNG_RETURN_IF_ERROR(EnsureOverlay(impl));
-  if (const auto it = impl.overlay.find(std::string(key)); it != impl.overlay.end()) {
-    return it->second;
+  std::string cached;
+  const auto hit =
+      impl.live != nullptr ? impl.live->Get(impl.fold_seq, impl.size, key, &cached) : std::nullopt;
+  if (hit == LiveRows::Lookup::kFound) return std::optional<std::string>(std::move(cached));
+  if (hit == LiveRows::Lookup::kDeleted) return std::optional<std::string>();
+  if (!hit) {
+    // No usable cache: build the overlay from the snapshot's own deltas.
+    LUMBUNG_RETURN_IF_ERROR(EnsureOverlay(impl));
+    if (const auto it = impl.overlay.find(std::string(key)); it != impl.overlay.end()) {
+      return it->second;
+    }
   }
   const bool index = !key.empty() && key[0] == kIndexRowPrefix;
   std::string value;

@@ -12,6 +12,7 @@
 #include "lumbung/ledger/ledger.h"
 
 #include "db.h"
+#include "live_rows.h"
 #include "tiles.h"
 
 namespace lumbung {
@@ -19,6 +20,11 @@ namespace lumbung {
 struct LedgerSnapshot::Impl {
   store::Db* db = nullptr;
   const rocksdb::Snapshot* snapshot = nullptr;
+  uint64_t size = 0;
+  // The writing process's cache of unfolded rows (null in read-only opens),
+  // usable while it is based on this snapshot's fold watermark.
+  const store::LiveRows* live = nullptr;
+  uint64_t fold_seq = 0;
   std::unique_ptr<store::TileReader> tiles;
 
   // Rows of deltas not yet folded, newest version of each key; built on
@@ -35,7 +41,7 @@ struct LedgerSnapshot::Impl {
 };
 
 namespace store {
-std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db);
+std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db, const LiveRows* live = nullptr);
 // A derived row (index or projection) as of the snapshot: the newest
 // unfolded delta holding `key`, else the folded row; nullopt if absent.
 Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std::string_view key);

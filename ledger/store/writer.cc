@@ -24,20 +24,24 @@ rocksdb::Slice ToSlice(std::string_view s) {
 
 }  // namespace
 
-Writer::Writer(Db* db, LedgerIdentity identity, const LedgerOptions& options)
+Writer::Writer(Db* db, LiveRows* live, LedgerIdentity identity, const LedgerOptions& options)
     : db_(db),
+      live_(live),
       options_(options),
       clock_ms_(options.clock_ms ? options.clock_ms : SystemClockMs),
       domain_(std::move(identity), this) {}
 
-Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LedgerIdentity identity,
+Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LiveRows* live, LedgerIdentity identity,
                                               const LedgerOptions& options) {
   LUMBUNG_ASSERT(!db->read_only());
-  auto writer = std::unique_ptr<Writer>(new Writer(db, std::move(identity), options));
+  auto writer = std::unique_ptr<Writer>(new Writer(db, live, std::move(identity), options));
   LUMBUNG_RETURN_IF_ERROR(writer->LoadHead());
-  writer->folder_ = std::make_unique<Folder>(
-      db, options.fold_rows_threshold, options.fold_deltas_threshold,
-      [w = writer.get()](uint64_t seq) { w->folded_seq_.store(seq, std::memory_order_release); });
+  writer->folder_ =
+      std::make_unique<Folder>(db, options.fold_rows_threshold, options.fold_deltas_threshold,
+                               [w = writer.get()](uint64_t seq) {
+                                 w->live_->Folded(seq);
+                                 w->folded_seq_.store(seq, std::memory_order_release);
+                               });
   // Named so that top, perf and gdb show which stage is busy.
   writer->commit_thread_ = std::thread([w = writer.get()] {
     pthread_setname_np(pthread_self(), "lumbung-commit");
@@ -87,12 +91,23 @@ Status Writer::LoadHead() {
       ForEachUnfoldedDelta(*db_, nullptr, [&](uint64_t end_seq, std::string_view blob) {
         uint64_t blob_seq = 0;
         uint64_t rows = 0;
+        // The same rows go to the live cache, which readers consult first.
+        std::vector<LiveRows::Row> live_rows;
         LUMBUNG_RETURN_IF_ERROR(
             ForEachDeltaEventId(blob, &blob_seq, [&](std::string_view id, uint64_t seq) {
               ++rows;
               recent_.Insert(IdFingerprint(id), seq, end_seq);
+              std::string key(1, kIndexRowPrefix);
+              key.append(id);
+              live_rows.emplace_back(std::move(key), BigEndian64(seq));
             }));
-        LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &blob_seq, [&](const DeltaRow&) { ++rows; }));
+        LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &blob_seq, [&](const DeltaRow& row) {
+          ++rows;
+          live_rows.emplace_back(
+              std::string(row.key),
+              row.value ? std::optional<std::string>(std::string(*row.value)) : std::nullopt);
+        }));
+        live_->Add(end_seq, live_rows);
         unfolded_.emplace_back(end_seq, rows);
         unfolded_rows_ += rows;
         return Status();
@@ -234,10 +249,14 @@ void Writer::CommitLoop() {
       // After a failed write RocksDB refuses writes until resumed.
       db_->db()->Resume().PermitUncheckedError();
     }
+    // Rows first: once the write lands, a snapshot may include this group
+    // and must find its rows in the cache.
+    live_->Add(group->end_seq, LiveRowsOf(*group));
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync;
     group->written = FromRocks(db_->db()->Write(wo, &group->batch), "writing a commit group");
     needs_resume_ = !group->written.ok();
+    if (!group->written.ok()) live_->Remove(group->end_seq);
     {
       std::lock_guard<std::mutex> lock(commit_mu_);
       committed_ = std::move(group);
@@ -316,7 +335,7 @@ void Writer::FinishBatch(Group& group) {
       group.delta.Delete(std::move(key));
     }
   });
-  group.delta_rows = group.delta.rows() + group.delta.ids();
+  group.delta_rows = group.delta.row_count() + group.delta.id_count();
   group.batch.Put(db_->state(), keys::StateDelta(next_seq_), group.delta.Finish(next_seq_))
       .PermitUncheckedError();
   for (const auto& leaf : group_leaves_) {
@@ -327,6 +346,19 @@ void Writer::FinishBatch(Group& group) {
   group.batch.Put(db_->meta(), ToSlice(keys::kMetaSize), BigEndian64(next_seq_))
       .PermitUncheckedError();
   group_leaves_.clear();
+}
+
+std::vector<LiveRows::Row> Writer::LiveRowsOf(const Group& group) const {
+  std::vector<LiveRows::Row> rows;
+  rows.reserve(group.delta.id_count() + group.delta.row_count());
+  uint64_t seq = group.end_seq - group.delta.id_count();
+  for (std::string_view id : group.delta.ids()) {
+    std::string key(1, kIndexRowPrefix);
+    key.append(id);
+    rows.emplace_back(std::move(key), BigEndian64(seq++));
+  }
+  for (const auto& row : group.delta.rows()) rows.push_back(row);
+  return rows;
 }
 
 void Writer::RollbackTo(const Group& group) {
@@ -434,8 +466,8 @@ Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& re
   const uint64_t seq_mark = next_seq_;
   const audit::Hash leaf_mark = last_leaf_;
   const Domain::Mark domain_mark = domain_.GetMark();
-  const size_t rows_mark = group.delta.rows();
-  const size_t ids_mark = group.delta.ids();
+  const size_t rows_mark = group.delta.row_count();
+  const size_t ids_mark = group.delta.id_count();
   const size_t leaves_mark = group_leaves_.size();
   const size_t pending_mark = group.pending_ids.size();
   group.batch.SetSavePoint();
@@ -477,8 +509,8 @@ Writer::RequestOutcome Writer::CheckRequest(Group& group, const WriteRequest& re
   const uint64_t seq_mark = next_seq_;
   const audit::Hash leaf_mark = last_leaf_;
   const Domain::Mark domain_mark = domain_.GetMark();
-  const size_t rows_mark = group.delta.rows();
-  const size_t ids_mark = group.delta.ids();
+  const size_t rows_mark = group.delta.row_count();
+  const size_t ids_mark = group.delta.id_count();
   const size_t leaves_mark = group_leaves_.size();
   const size_t pending_mark = group.pending_ids.size();
   group.batch.SetSavePoint();

@@ -51,6 +51,7 @@
 #include "delta.h"
 #include "fold.h"
 #include "id_map.h"
+#include "live_rows.h"
 #include "tiles.h"
 
 namespace lumbung::store {
@@ -67,7 +68,8 @@ struct WriteRequest {
 class Writer : public EntryReader {
  public:
   // Reads the ledger's head from `db` and starts the threads.
-  static Result<std::unique_ptr<Writer>> Start(Db* db, LedgerIdentity identity,
+  // `live` receives every group's derived rows before its write.
+  static Result<std::unique_ptr<Writer>> Start(Db* db, LiveRows* live, LedgerIdentity identity,
                                                const LedgerOptions& options);
   // Drains the queue and the pipeline, then joins the threads.
   ~Writer() override;
@@ -110,7 +112,8 @@ class Writer : public EntryReader {
     Status written;  // set by the commit thread
   };
 
-  Writer(Db* db, LedgerIdentity identity, const LedgerOptions& options);
+  Writer(Db* db, LiveRows* live, LedgerIdentity identity, const LedgerOptions& options);
+  std::vector<LiveRows::Row> LiveRowsOf(const Group& group) const;
   Status LoadHead();
   Status LoadState(uint64_t size);
   void ApplyLoop();
@@ -138,6 +141,7 @@ class Writer : public EntryReader {
   bool BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor, const std::string& body);
 
   Db* db_;
+  LiveRows* live_;
   const LedgerOptions options_;
   std::function<int64_t()> clock_ms_;
 

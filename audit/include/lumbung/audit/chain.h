@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lumbung/audit/hash.h"
@@ -69,11 +70,21 @@ class ChainVerifier {
   // check; last() is then valid until the next Add.
   bool Add(uint64_t seq, std::span<const uint8_t> bytes, const Hash* stored_leaf = nullptr);
   bool Add(uint64_t seq, std::string_view bytes, const Hash* stored_leaf = nullptr);
+  // As Add, with `leaf_hash` = LeafHash(bytes) already computed by the
+  // caller (e.g. on a second thread, ahead of the walk). Everything else is
+  // checked here, exactly as Add does.
+  bool AddHashed(uint64_t seq, std::span<const uint8_t> bytes, const Hash& leaf_hash,
+                 const Hash* stored_leaf = nullptr);
   // The source is exhausted; `expected_size` entries should have been seen.
   void Finish(uint64_t expected_size);
 
   // Records a problem found by the caller (e.g. a replay rule), in order.
   void AddProblem(Status problem);
+
+  // Sees every node of the Merkle tree as the walk completes it (the
+  // CompactRange visitor), e.g. to keep roots at checkpoint sizes
+  // (TreeWatcher). Set it before the first Add.
+  void SetNodeVisitor(CompactRange::Visitor visitor) { visitor_ = std::move(visitor); }
 
   bool ok() const { return problems_.empty(); }
   bool full() const { return problems_.size() >= problems_max_; }
@@ -94,8 +105,9 @@ class ChainVerifier {
   std::vector<Status> problems_;
   uint64_t next_ = 0;
   CompactRange range_;
-  Hash last_leaf_{};        // zeros before entry 0: the prev_hash entry 0 must carry
-  bool last_known_ = true;  // false after a missing or unreadable entry
+  CompactRange::Visitor visitor_;  // may be empty
+  Hash last_leaf_{};               // zeros before entry 0: the prev_hash entry 0 must carry
+  bool last_known_ = true;         // false after a missing or unreadable entry
   VerifiedEntry current_;
 };
 

@@ -22,12 +22,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "lumbung/audit/hash.h"
 #include "lumbung/base/result.h"
 #include "lumbung/ledger/ledger.h"
 
 namespace lumbung {
+
+// The reason SignCheckpoint gives when the ledger is open read-only, so a
+// caller can fall back to a stored checkpoint.
+inline constexpr std::string_view kCheckpointReadOnlyReason = "read_only";
 
 struct SignedCheckpoint {
   uint64_t size = 0;
@@ -36,7 +41,8 @@ struct SignedCheckpoint {
 };
 
 // Signs (or returns the stored) checkpoint of the log at `size`, the head
-// when absent. FailedPrecondition if the ledger is open read-only or its key
+// when absent. FailedPrecondition if the ledger is open read-only (reason
+// kCheckpointReadOnlyReason) or its key
 // file does not hold the ledger's key; InvalidArgument for a size of 0 or
 // past the head; Corruption if a stored note for that size does not open or
 // signs another root.

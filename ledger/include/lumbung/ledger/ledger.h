@@ -105,6 +105,7 @@ class Ledger {
 };
 
 // A consistent read view: every read sees the ledger as of one commit group.
+// A snapshot must be destroyed before the Ledger it came from.
 class LedgerSnapshot {
  public:
   ~LedgerSnapshot();

@@ -61,6 +61,7 @@ struct PaidRec {
   std::string cycle;
   uint64_t seq = 0;
   int64_t amount = 0;
+  std::string region;  // the beneficiary's region code when paid
 };
 
 struct BeneficiaryRec {

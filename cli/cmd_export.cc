@@ -1,0 +1,106 @@
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "lumbung/export/bundle.h"
+#include "lumbung/ledger/event_json.h"
+
+#include "cli_audit.h"
+
+namespace lumbung::cli {
+namespace {
+
+struct ExportArgs {
+  std::string out;
+  std::string tar;  // empty: no tar; "-": standard output
+  std::optional<uint64_t> size;
+};
+
+// A ledger open for writing can sign the checkpoint the bundle needs. If
+// another process (e.g. `serve`) holds it, a read-only view can still
+// export the latest checkpoint that process stored.
+Result<std::unique_ptr<Ledger>> OpenForExport(const Context& ctx, bool* read_only) {
+  auto writable = OpenLedger(ctx, /*read_only=*/false);
+  *read_only = !writable.ok();
+  if (writable.ok()) return writable;
+  auto view = OpenLedger(ctx, /*read_only=*/true);
+  return view.ok() ? std::move(view) : std::move(writable);
+}
+
+// The tar's top folder: the bundle folder's own name when it is a plain one.
+std::string TarPrefix(const std::string& out) {
+  const std::string name = std::filesystem::path(out).lexically_normal().filename().string();
+  return audit::IsValidBundleFileName(name) && name.find('/') == std::string::npos
+             ? name
+             : std::string("lumbung-bundle");
+}
+
+Status WriteTar(const ExportArgs& args, const exports::BundleInfo& info) {
+  const int64_t mtime = info.last_recorded_at_ms / 1000;
+  if (args.tar != "-") {
+    return exports::WriteBundleTarFile(args.out, TarPrefix(args.out), mtime, args.tar);
+  }
+  return exports::WriteBundleTar(args.out, TarPrefix(args.out), mtime, [](std::string_view data) {
+    if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size()) {
+      return Status::IOError("cannot write the tar to standard output");
+    }
+    return Status();
+  });
+}
+
+int ExportBundle(const Context& ctx, const ExportArgs& args) {
+  bool read_only = false;
+  auto ledger = OpenForExport(ctx, &read_only);
+  if (!ledger.ok()) return ReportError(ledger.status());
+  auto checkpoint = exports::ChooseBundleCheckpoint(**ledger, args.size);
+  if (!checkpoint.ok()) return ReportError(checkpoint.status());
+  if (read_only) {
+    std::cerr << "lumbung: the ledger is in use by another process; exporting its stored "
+              << "checkpoint of size " << checkpoint->size << std::endl;
+  }
+  Progress progress("export");
+  exports::BundleOptions options;
+  options.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  // TODO(issue 4): options.balances = the domain's balances at a size.
+  auto info = exports::WriteBundle(*(*ledger)->Snapshot(), *checkpoint, args.out, options);
+  progress.Done();
+  if (!info.ok()) return ReportError(info.status());
+  if (!args.tar.empty()) {
+    Status tar = WriteTar(args, *info);
+    if (!tar.ok()) return ReportError(tar);
+  }
+  if (args.tar == "-") return kExitOk;  // stdout carries the tar
+  nlohmann::ordered_json summary = {{"bundle", args.out},
+                                    {"size", info->size},
+                                    {"root", audit::ToHex(info->root)},
+                                    {"entries_bytes", info->entries_bytes},
+                                    {"balance_rows", info->balance_rows}};
+  if (!args.tar.empty()) summary["tar"] = args.tar;
+  std::cout << DumpJson(summary) << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddExportCommands(CLI::App& app, Context& ctx) {
+  auto* exp = app.add_subcommand("export", "write exports of the ledger");
+  exp->require_subcommand(1);
+  auto* bundle = exp->add_subcommand(
+      "bundle", "write an auditor bundle (entries, signed checkpoint, key, schemas, balances)");
+  auto args = std::make_shared<ExportArgs>();
+  auto size = std::make_shared<uint64_t>(0);
+  bundle->add_option("--out", args->out, "the bundle folder to create (must not exist)")
+      ->required();
+  bundle->add_option("--tar", args->tar, "also write the bundle as a tar file (- for stdout)");
+  auto* size_option = bundle->add_option(
+      "--size", *size, "tree size to export (default: the head, or the latest checkpoint)");
+  bundle->callback([&ctx, args, size, size_option] {
+    if (size_option->count() > 0) args->size = *size;
+    ctx.run = [&ctx, args] { return ExportBundle(ctx, *args); };
+  });
+}
+
+}  // namespace lumbung::cli

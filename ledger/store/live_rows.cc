@@ -1,0 +1,78 @@
+#include "live_rows.h"
+
+#include <mutex>
+
+namespace lumbung::store {
+
+void LiveRows::Add(uint64_t end_seq, const std::vector<Row>& rows) {
+  std::unique_lock lock(mu_);
+  for (const auto& [key, value] : rows) {
+    auto& versions = rows_[key];
+    // Within one group a key may appear more than once; the last wins.
+    if (!versions.empty() && versions.back().end_seq == end_seq) {
+      versions.back().value = value;
+    } else {
+      versions.push_back(Version{end_seq, value});
+    }
+  }
+}
+
+void LiveRows::Remove(uint64_t end_seq) {
+  std::unique_lock lock(mu_);
+  for (auto it = rows_.begin(); it != rows_.end();) {
+    auto& versions = it->second;
+    while (!versions.empty() && versions.back().end_seq >= end_seq) versions.pop_back();
+    it = versions.empty() ? rows_.erase(it) : std::next(it);
+  }
+}
+
+void LiveRows::Folded(uint64_t fold_seq) {
+  std::unique_lock lock(mu_);
+  if (fold_seq <= base_) return;
+  for (auto it = rows_.begin(); it != rows_.end();) {
+    auto& versions = it->second;
+    std::erase_if(versions, [fold_seq](const Version& v) { return v.end_seq <= fold_seq; });
+    it = versions.empty() ? rows_.erase(it) : std::next(it);
+  }
+  base_ = fold_seq;
+}
+
+uint64_t LiveRows::base() const {
+  std::shared_lock lock(mu_);
+  return base_;
+}
+
+const LiveRows::Version* LiveRows::Newest(const std::vector<Version>& versions,
+                                          uint64_t size) const {
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    if (it->end_seq <= size) return &*it;
+  }
+  return nullptr;
+}
+
+std::optional<LiveRows::Lookup> LiveRows::Get(uint64_t fold_seq, uint64_t size,
+                                              std::string_view key, std::string* value) const {
+  std::shared_lock lock(mu_);
+  if (fold_seq != base_) return std::nullopt;
+  const auto it = rows_.find(key);
+  if (it == rows_.end()) return Lookup::kAbsent;
+  const Version* v = Newest(it->second, size);
+  if (v == nullptr) return Lookup::kAbsent;
+  if (!v->value) return Lookup::kDeleted;
+  *value = *v->value;
+  return Lookup::kFound;
+}
+
+bool LiveRows::Scan(
+    uint64_t fold_seq, uint64_t size, std::string_view prefix,
+    const std::function<void(std::string_view, const std::optional<std::string>&)>& fn) const {
+  std::shared_lock lock(mu_);
+  if (fold_seq != base_) return false;
+  for (auto it = rows_.lower_bound(prefix); it != rows_.end() && it->first.starts_with(prefix);
+       ++it) {
+    if (const Version* v = Newest(it->second, size)) fn(it->first, v->value);
+  }
+  return true;
+}
+
+}  // namespace lumbung::store

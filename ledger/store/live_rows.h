@@ -1,0 +1,74 @@
+// LiveRows: the derived rows of the group deltas not yet folded, kept in
+// memory by the process that writes them, so that reads do not rebuild an
+// overlay from the deltas for every snapshot.
+//
+// Each row keeps its versions, tagged with the end seq of the group that
+// wrote it. A snapshot of size S reads the newest version with end seq <= S,
+// else the folded row. The commit thread adds a group's rows before its
+// RocksDB write (so no snapshot can contain a group whose rows are missing
+// here) and removes them if the write fails.
+//
+// A snapshot may use the cache only if it sees the same fold watermark as
+// the cache's base: after a fold, the cache drops the versions the fold
+// made readable as folded rows, and snapshots taken before the fold was
+// recorded fall back to reading the deltas themselves.
+//
+// Thread safety: thread-safe (a shared mutex: many readers, one writer).
+
+#ifndef LUMBUNG_LEDGER_STORE_LIVE_ROWS_H_
+#define LUMBUNG_LEDGER_STORE_LIVE_ROWS_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lumbung::store {
+
+class LiveRows {
+ public:
+  using Row = std::pair<std::string, std::optional<std::string>>;  // nullopt: deleted
+
+  explicit LiveRows(uint64_t base_fold_seq) : base_(base_fold_seq) {}
+
+  // The rows of a group that ends at `end_seq` (newer than every group added).
+  void Add(uint64_t end_seq, const std::vector<Row>& rows);
+  // Undoes Add of the group ending at `end_seq` (its write failed).
+  void Remove(uint64_t end_seq);
+  // A fold made every group up to `fold_seq` readable as folded rows.
+  void Folded(uint64_t fold_seq);
+
+  uint64_t base() const;
+
+  enum class Lookup { kAbsent, kFound, kDeleted };
+  // The newest version of `key` with end seq <= `size`, if the cache may
+  // answer for a snapshot whose fold watermark is `fold_seq`. nullopt: the
+  // cache cannot answer (use the slow path).
+  std::optional<Lookup> Get(uint64_t fold_seq, uint64_t size, std::string_view key,
+                            std::string* value) const;
+  // Calls fn for every key starting with `prefix` whose newest version at
+  // `size` exists (value or deletion), in key order. False: cannot answer.
+  bool Scan(
+      uint64_t fold_seq, uint64_t size, std::string_view prefix,
+      const std::function<void(std::string_view, const std::optional<std::string>&)>& fn) const;
+
+ private:
+  struct Version {
+    uint64_t end_seq;
+    std::optional<std::string> value;
+  };
+  const Version* Newest(const std::vector<Version>& versions, uint64_t size) const;
+
+  mutable std::shared_mutex mu_;
+  uint64_t base_;                                                  // guarded by mu_
+  std::map<std::string, std::vector<Version>, std::less<>> rows_;  // guarded by mu_
+};
+
+}  // namespace lumbung::store
+
+#endif  // LUMBUNG_LEDGER_STORE_LIVE_ROWS_H_
