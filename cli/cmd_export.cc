@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "lumbung/export/bundle.h"
+#include "lumbung/export/bundle_replay.h"
+#include "lumbung/export/journal.h"
 #include "lumbung/ledger/event_json.h"
 
 #include "cli_audit.h"
@@ -64,7 +66,7 @@ int ExportBundle(const Context& ctx, const ExportArgs& args) {
   Progress progress("export");
   exports::BundleOptions options;
   options.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
-  // TODO(issue 4): options.balances = the domain's balances at a size.
+  options.balances = exports::LedgerBalances();
   auto info = exports::WriteBundle(*(*ledger)->Snapshot(), *checkpoint, args.out, options);
   progress.Done();
   if (!info.ok()) return ReportError(info.status());
@@ -80,6 +82,47 @@ int ExportBundle(const Context& ctx, const ExportArgs& args) {
                                     {"balance_rows", info->balance_rows}};
   if (!args.tar.empty()) summary["tar"] = args.tar;
   std::cout << DumpJson(summary) << std::endl;
+  return kExitOk;
+}
+
+struct JournalArgs {
+  std::string out;  // empty: standard output
+  std::optional<uint64_t> as_of_seq;
+};
+
+// `export journal`: reads a snapshot only, so it also runs beside `serve`.
+int ExportJournal(const Context& ctx, const JournalArgs& args) {
+  auto ledger = OpenLedger(ctx, /*read_only=*/true);
+  if (!ledger.ok()) return ReportError(ledger.status());
+  const std::unique_ptr<LedgerSnapshot> snapshot = (*ledger)->Snapshot();
+  Progress progress("export");
+  exports::JournalOptions options;
+  options.as_of_seq = args.as_of_seq;
+  options.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  if (args.out.empty()) {
+    // Written as it is made; a failure midway leaves a partial journal
+    // (ending with a whole transaction) followed by the error line.
+    auto info = exports::WriteJournal(*snapshot, options, [](std::string_view data) {
+      if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size()) {
+        return Status::IOError("cannot write the journal to standard output");
+      }
+      return Status();
+    });
+    progress.Done();
+    if (!info.ok()) return ReportError(info.status());
+    if (std::fflush(stdout) != 0) {
+      return ReportError(Status::IOError("cannot write the journal to standard output"));
+    }
+    return kExitOk;
+  }
+  auto info = exports::WriteJournalFile(*snapshot, options, args.out);
+  progress.Done();
+  if (!info.ok()) return ReportError(info.status());
+  std::cout << DumpJson(nlohmann::ordered_json{{"journal", args.out},
+                                               {"as_of_seq", info->size},
+                                               {"transactions", info->transactions},
+                                               {"accounts", info->accounts}})
+            << std::endl;
   return kExitOk;
 }
 
@@ -100,6 +143,19 @@ void AddExportCommands(CLI::App& app, Context& ctx) {
   bundle->callback([&ctx, args, size, size_option] {
     if (size_option->count() > 0) args->size = *size;
     ctx.run = [&ctx, args] { return ExportBundle(ctx, *args); };
+  });
+
+  auto* journal = exp->add_subcommand(
+      "journal", "write an hledger / ledger-cli journal of the ledger's postings");
+  auto journal_args = std::make_shared<JournalArgs>();
+  auto as_of_seq = std::make_shared<uint64_t>(0);
+  journal->add_option("--out", journal_args->out,
+                      "the journal file to create (must not exist; default: standard output)");
+  auto* as_of_option = journal->add_option("--as-of-seq", *as_of_seq,
+                                           "the journal of the ledger's first N entries (seq < N)");
+  journal->callback([&ctx, journal_args, as_of_seq, as_of_option] {
+    if (as_of_option->count() > 0) journal_args->as_of_seq = *as_of_seq;
+    ctx.run = [&ctx, journal_args] { return ExportJournal(ctx, *journal_args); };
   });
 }
 

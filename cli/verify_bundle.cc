@@ -45,7 +45,8 @@ std::string KeyId(uint32_t key_id) {
 }
 
 void PrintReport(const audit::BundleReport& report, const std::string& dir) {
-  std::cout << "ok: bundle " << dir << " verified (manifest, every entry's FlatBuffer and shape, "
+  std::cout << "ok: bundle " << dir
+            << " verified (manifest, every entry's FlatBuffer, shape and rules, "
             << "seq run, prev_hash chain, Merkle root, signature"
             << (report.since_size ? ", consistency with the older checkpoint" : "")
             << (report.balances_replayed ? ", balances replay" : "") << ")\n"
@@ -65,9 +66,9 @@ void PrintReport(const audit::BundleReport& report, const std::string& dir) {
               << " is a prefix of this one (RFC 9162 consistency proof verified)\n";
   }
   std::cout << "balances: " << report.balance_rows << " rows, "
-            << (report.balances_replayed ? "equal to the replay of the entries"
-                                         : "not replayed (no domain replay available yet)")
+            << (report.balances_replayed ? "equal to the replay of the entries" : "not replayed")
             << '\n';
+  if (!report.summary.empty()) std::cout << "totals per unit:\n";
   for (const std::string& line : report.summary) std::cout << "  " << line << '\n';
   std::cout.flush();
 }

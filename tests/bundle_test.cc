@@ -13,6 +13,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "lumbung/audit/bundle_verify.h"
 #include "lumbung/audit/note.h"
@@ -136,6 +137,12 @@ TEST_CASE("bundle: export then verify --bundle passes and reports the ledger", "
   CHECK(Contains(r.out, "entries: " + std::to_string(e.size) + "\n"));
   CHECK(Contains(r.out, "tree size: " + std::to_string(e.size) + "\n"));
   CHECK(Contains(r.out, "root: " + audit::ToHex(e.root) + "\n"));
+  // The replay through the domain rules reproduced balances.csv, and the
+  // totals are reported: 150 households paid 750,000 each.
+  CHECK(Contains(r.out, "equal to the replay of the entries"));
+  CHECK(Contains(r.out,
+                 "IDR: 1,500,000,000 funded, 1,387,500,000 held by programmes, "
+                 "112,500,000 received"));
   const auto key = audit::NoteVerifierKey::Parse(e.vkey).value();
   char key_id[9];
   std::snprintf(key_id, sizeof key_id, "%08x", key.key_id());
@@ -181,7 +188,22 @@ TEST_CASE("bundle: the files are what the format says", "[bundle]") {
   CHECK(testing::ReadFile(e.bundle + "/schema/events.fbs") ==
         testing::ReadFile(kSchemaSourceDir + "/events.fbs"));
   CHECK(testing::ReadFile(e.bundle + "/verifier-key.txt") == e.vkey + "\n");
-  CHECK(testing::ReadFile(e.bundle + "/balances.csv") == audit::kBalancesHeader);
+  // balances.csv: what `lumbung balances` says at the checkpoint's size.
+  {
+    auto rows = audit::ParseBalancesCsv(testing::ReadFile(e.bundle + "/balances.csv"));
+    REQUIRE(rows.ok());
+    const auto listed = Cli({"balances", "--data", e.data, "--as-of-seq", std::to_string(e.size)});
+    REQUIRE(listed.exit_code == 0);
+    std::vector<audit::BalanceRow> expected;
+    std::istringstream lines(listed.out);
+    for (std::string line; std::getline(lines, line);) {
+      const auto j = nlohmann::json::parse(line);
+      expected.push_back({j["account"], j["unit"], j["balance"]});
+    }
+    REQUIRE(audit::SortBalanceRows(&expected).ok());
+    CHECK(*rows == expected);
+    CHECK(rows->size() > 3);
+  }
   CHECK(Contains(testing::ReadFile(e.bundle + "/README.txt"), testing::kAuditOrigin));
   const auto key = audit::NoteVerifierKey::Parse(e.vkey).value();
   const auto opened =
@@ -381,6 +403,18 @@ std::vector<TamperCase> FileTampers(const std::string& vkey, const audit::NoteSi
        },
        {},
        {"balances.csv: does not match its SHA-256"}},
+      {"edited balances.csv with its SHA-256 fixed",
+       [=](const std::string& d) {
+         std::string csv = testing::ReadFile(d + "/balances.csv");
+         const size_t at = csv.find("program:pkh-2026,IDR,");
+         REQUIRE(at != std::string::npos);
+         csv.insert(at + std::string("program:pkh-2026,IDR,").size(), "9");
+         testing::WriteFile(d + "/balances.csv", csv);
+         FixSums(d);
+       },
+       {},
+       {"balances.csv", "gives program:pkh-2026 (IDR) a balance of 9",
+        "the replay of the entries gives"}},
       {"an entry appended past the checkpoint",
        [=](const std::string& d) {
          auto frames = ReadFrames(d + kEntries);
@@ -499,7 +533,8 @@ TEST_CASE("bundle: the replay hook sees every entry and its balances are compare
   Exported e;
   uint64_t seen = 0;
   audit::BundleVerifyOptions options;
-  std::vector<audit::BalanceRow> replayed;
+  std::vector<audit::BalanceRow> replayed =
+      audit::ParseBalancesCsv(testing::ReadFile(e.bundle + "/balances.csv")).value();
   audit::EarlierEntry read_earlier;
   options.replay.start = [&](audit::EarlierEntry read) { read_earlier = std::move(read); };
   options.replay.on_entry = [&](uint64_t seq, const audit::VerifiedEntry& entry) {
@@ -528,13 +563,16 @@ TEST_CASE("bundle: the replay hook sees every entry and its balances are compare
   CHECK(report->balances_replayed);
   CHECK(report->summary == std::vector<std::string>{"IDR: 112,500,000 disbursed"});
 
-  replayed = {{"program:pkh-2026", "IDR", 1387500000}};
+  // A replay without the programme's account: balances.csv lists one too many.
+  std::erase_if(replayed,
+                [](const audit::BalanceRow& r) { return r.account == "program:pkh-2026"; });
   seen = 0;
   report = audit::VerifyBundle(e.bundle, options);
   REQUIRE(report->problems.size() == 1);
   CHECK(report->problems[0].field() == "balances.csv");
   CHECK(report->problems[0].reason() == audit::kBundleReasonBalances);
-  CHECK(Contains(std::string(report->problems[0].message()), "lacks program:pkh-2026 (IDR)"));
+  CHECK(Contains(std::string(report->problems[0].message()),
+                 "lists program:pkh-2026 (IDR) = 1387500000"));
 
   // A replay that refuses an entry names its seq, and is not called again.
   seen = 0;

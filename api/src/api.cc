@@ -13,6 +13,7 @@
 #include "lumbung/audit/chain.h"
 #include "lumbung/base/text.h"
 #include "lumbung/export/bundle.h"
+#include "lumbung/export/bundle_replay.h"
 #include "lumbung/ledger/checkpoint.h"
 #include "lumbung/ledger/domain/rows.h"
 #include "lumbung/ledger/event_json.h"
@@ -245,15 +246,7 @@ Response BundleTar(Ledger& ledger) {
     return FromStatus(Status::IOError("cannot make a temporary folder"));
   auto snapshot = ledger.Snapshot();
   exports::BundleOptions options;
-  options.balances = [](const LedgerSnapshot& snap,
-                        uint64_t size) -> Result<std::vector<audit::BalanceRow>> {
-    query::Options o;
-    o.as_of_seq = size;
-    LUMBUNG_ASSIGN_OR_RETURN(auto balances, query::Balances(snap, o));
-    std::vector<audit::BalanceRow> rows;
-    for (auto& b : balances) rows.push_back({std::move(b.account), std::move(b.unit), b.balance});
-    return rows;
-  };
+  options.balances = exports::LedgerBalances();
   auto info = exports::WriteBundle(*snapshot, *cp, dir + "/bundle", options);
   const std::string prefix = "lumbung-bundle-" + std::to_string(cp->size);
   Status st =

@@ -115,45 +115,21 @@ void Domain::TakeRows(const RowSink& sink) {
                                    : std::nullopt);
         break;
       }
+      case Kind::kReturned: {
+        const uint64_t seq = std::stoull(d.key);
+        const auto it = state_.returned_regions.find(seq);
+        sink(ReturnedKey(seq), it != state_.returned_regions.end()
+                                   ? std::optional<std::string>(EncodeReturned(it->second))
+                                   : std::nullopt);
+        break;
+      }
     }
   }
   // History: one row per account posted to in this group, items in seq order.
   std::map<std::string, std::pair<std::string, std::vector<HistoryItem>>> history;
   for (const Posting& p : postings_) {
     std::string name, unit;
-    switch (p.account) {
-      case Account::kFunder: {
-        const auto* f = static_cast<const FunderRec*>(p.rec);
-        name = FunderAccount(f->id);
-        unit = f->unit;
-        break;
-      }
-      case Account::kProgram: {
-        const auto* pr = static_cast<const ProgramRec*>(p.rec);
-        name = ProgramAccount(pr->id);
-        unit = pr->unit;
-        break;
-      }
-      case Account::kBeneficiary: {
-        const auto* pr = static_cast<const ProgramRec*>(p.owner);
-        name = BeneficiaryAccount(pr->id, static_cast<const BeneficiaryRec*>(p.rec)->id);
-        unit = pr->unit;
-        break;
-      }
-      case Account::kGroup:
-      case Account::kLoss: {
-        const auto* g = static_cast<const GroupRec*>(p.rec);
-        name = p.account == Account::kGroup ? GroupAccount(g->id) : LossAccount(g->id);
-        unit = g->unit;
-        break;
-      }
-      case Account::kLoan: {
-        const auto* l = static_cast<const LoanRec*>(p.rec);
-        name = LoanAccount(l->id);
-        unit = l->unit;
-        break;
-      }
-    }
+    NameAccount(p, &name, &unit);
     auto& slot = history[name];
     slot.first = unit;
     slot.second.push_back(HistoryItem{p.seq, p.balance});
@@ -164,6 +140,42 @@ void Domain::TakeRows(const RowSink& sink) {
   dirty_.clear();
   postings_.clear();
   ++epoch_;
+}
+
+void Domain::NameAccount(const Posting& p, std::string* name, std::string* unit) {
+  switch (p.account) {
+    case Account::kFunder: {
+      const auto* f = static_cast<const FunderRec*>(p.rec);
+      *name = FunderAccount(f->id);
+      *unit = f->unit;
+      break;
+    }
+    case Account::kProgram: {
+      const auto* pr = static_cast<const ProgramRec*>(p.rec);
+      *name = ProgramAccount(pr->id);
+      *unit = pr->unit;
+      break;
+    }
+    case Account::kBeneficiary: {
+      const auto* pr = static_cast<const ProgramRec*>(p.owner);
+      *name = BeneficiaryAccount(pr->id, static_cast<const BeneficiaryRec*>(p.rec)->id);
+      *unit = pr->unit;
+      break;
+    }
+    case Account::kGroup:
+    case Account::kLoss: {
+      const auto* g = static_cast<const GroupRec*>(p.rec);
+      *name = p.account == Account::kGroup ? GroupAccount(g->id) : LossAccount(g->id);
+      *unit = g->unit;
+      break;
+    }
+    case Account::kLoan: {
+      const auto* l = static_cast<const LoanRec*>(p.rec);
+      *name = LoanAccount(l->id);
+      *unit = l->unit;
+      break;
+    }
+  }
 }
 
 Status Domain::LoadRow(std::string_view key, std::string_view value) {
@@ -255,8 +267,14 @@ Status DomainRules::Add(int64_t& field, int64_t delta, std::string_view name) {
 }
 
 void DomainRules::Post(Account account, const void* owner, const void* rec, int64_t balance) {
+  const Domain::Posting posting{account, owner, rec, seq_, balance};
+  if (d_.observer_) {
+    std::string name, unit;
+    Domain::NameAccount(posting, &name, &unit);
+    d_.observer_(Domain::BalanceChange{name, unit, balance});
+  }
   if (!d_.live_) return;
-  d_.postings_.push_back(Domain::Posting{account, owner, rec, seq_, balance});
+  d_.postings_.push_back(posting);
 }
 
 uint64_t* DomainRules::DirtyField(Kind kind, void* rec) {

@@ -91,6 +91,9 @@ std::string LoanKey(std::string_view l) {
 std::string ReversedKey(uint64_t seq) {
   return Join('X', {BigEndian64(seq)});
 }
+std::string ReturnedKey(uint64_t seq) {
+  return Join('Y', {BigEndian64(seq)});
+}
 std::string HistoryPrefix(std::string_view account) {
   return Join('H', {account}) + "/";
 }
@@ -243,6 +246,12 @@ std::string EncodeLoan(const LoanRec& r) {
 std::string EncodeReversed(uint64_t by_seq) {
   FlatBufferBuilder fbb(32);
   fbb.Finish(fb::CreateReversedRow(fbb, by_seq));
+  return Finish(fbb);
+}
+
+std::string EncodeReturned(std::string_view region_code) {
+  FlatBufferBuilder fbb(64);
+  fbb.Finish(fb::CreateReturnedRow(fbb, fbb.CreateString(region_code.data(), region_code.size())));
   return Finish(fbb);
 }
 
@@ -425,6 +434,11 @@ Status LoadSmallRow(State& state, char kind, const std::vector<std::string_view>
     if (row == nullptr || key.size() != 10) return Bad(key);
     state.reversed[GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 2))] =
         row->by_seq();
+  } else if (kind == 'Y') {
+    const auto* row = Open<fb::ReturnedRow>(value, &aligned);
+    if (row == nullptr || key.size() != 10) return Bad(key);
+    state.returned_regions[GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 2))] =
+        S(row->region_code());
   } else {
     return Bad(key);
   }
@@ -437,7 +451,7 @@ Status LoadRow(State& state, std::string_view key, std::string_view value) {
   if (key.size() < 3 || key[1] != '/') return Bad(key);
   const char kind = key[0];
   if (kind == kHistoryPrefix) return Status();  // an index, not state
-  if (kind == 'X') return LoadSmallRow(state, kind, {}, key, value);
+  if (kind == 'X' || kind == 'Y') return LoadSmallRow(state, kind, {}, key, value);
   const auto parts = Split(key);
   auto program = [&]() -> ProgramRec& { return state.programs[std::string(parts[0])]; };
   switch (kind) {
@@ -489,6 +503,9 @@ void ForEachStateRow(const State& state,
   for (const auto& [id, l] : state.loans) rows.emplace_back(LoanKey(id), EncodeLoan(l));
   for (const auto& [seq, by] : state.reversed) {
     rows.emplace_back(ReversedKey(seq), EncodeReversed(by));
+  }
+  for (const auto& [seq, region] : state.returned_regions) {
+    rows.emplace_back(ReturnedKey(seq), EncodeReturned(region));
   }
   std::sort(rows.begin(), rows.end());
   for (const auto& [key, value] : rows) fn(key, value);

@@ -82,7 +82,8 @@ class DomainRules {
   // The disbursement made by entry `seq` (an AidDisbursed, or a correction
   // whose replacement is one): unknown_entry / not_a_disbursement otherwise.
   Status FindDisbursement(uint64_t seq, const std::string& field, Disbursement* out);
-  Status Activate(const Disbursement& d, uint64_t slot_seq);
+  // `region`: where the payment counts (the beneficiary's region when paid).
+  Status Activate(const Disbursement& d, uint64_t slot_seq, const std::string& region);
   Status Deactivate(const Disbursement& d, bool returned);
   domain::RegionRec& Region(domain::ProgramRec& program, const std::string& code);
 

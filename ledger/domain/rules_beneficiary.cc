@@ -106,25 +106,25 @@ bool PaidIn(const BeneficiaryRec& b, const std::string& region) {
 
 // Makes a disbursement active: the money moves from the programme to the
 // beneficiary and the (programme, beneficiary, cycle) slot is taken. The
-// payment counts in the region where the beneficiary lives now; region
+// payment counts in `region`, where the beneficiary lived when paid; region
 // recipients are beneficiaries with an active payment made in that region.
-Status DomainRules::Activate(const Disbursement& d, uint64_t slot_seq) {
+Status DomainRules::Activate(const Disbursement& d, uint64_t slot_seq, const std::string& region) {
   ProgramRec& p = *d.program;
   BeneficiaryRec& b = *d.ben;
   CycleRec& c = p.cycles.find(d.cycle)->second;
   const bool first = b.paid.empty();
-  const bool first_in_region = !PaidIn(b, b.region_code);
+  const bool first_in_region = !PaidIn(b, region);
   LUMBUNG_RETURN_IF_ERROR(Add(p.balance, -d.amount, "amount"));
   LUMBUNG_RETURN_IF_ERROR(Add(p.disbursed, d.amount, "amount"));
   LUMBUNG_RETURN_IF_ERROR(Add(b.balance, d.amount, "amount"));
   LUMBUNG_RETURN_IF_ERROR(Add(c.paid_count, 1, "cycle"));
   LUMBUNG_RETURN_IF_ERROR(Add(c.paid_amount, d.amount, "amount"));
-  RegionRec& r = Region(p, b.region_code);
+  RegionRec& r = Region(p, region);
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_count, 1, "cycle"));
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_amount, d.amount, "amount"));
   if (first) LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, 1, "beneficiary_id"));
   if (first_in_region) LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, 1, "beneficiary_id"));
-  b.paid.push_back(PaidRec{std::string(d.cycle), slot_seq, d.amount, b.region_code});
+  b.paid.push_back(PaidRec{std::string(d.cycle), slot_seq, d.amount, region});
   d_.journal_.OnUndo([&b] { b.paid.pop_back(); });
   Post(Account::kProgram, nullptr, &p, p.balance);
   Post(Account::kBeneficiary, &p, &b, b.balance);
@@ -168,6 +168,14 @@ Status DomainRules::Deactivate(const Disbursement& d, bool returned) {
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_amount, -d.amount, "amount"));
   if (b.paid.empty()) LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, -1, "beneficiary_id"));
   if (!PaidIn(b, removed.region)) LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, -1, "beneficiary_id"));
+  if (returned) {
+    // A return can itself be corrected away; the payment then counts again
+    // where it was made, so remember where that was.
+    auto& regions = s_.returned_regions;
+    regions[removed.seq] = removed.region;
+    d_.journal_.OnUndo([&regions, seq = removed.seq] { regions.erase(seq); });
+    Touch(Kind::kReturned, nullptr, nullptr, std::to_string(removed.seq));
+  }
   Post(Account::kProgram, nullptr, &p, p.balance);
   Post(Account::kBeneficiary, &p, &b, b.balance);
   Touch(Kind::kProgram, nullptr, &p);
@@ -224,7 +232,7 @@ Status DomainRules::AidDisbursed(const fb::AidDisbursed& e) {
                   "programme " + p->id + " has " + FormatAmount(p->balance, p->unit) +
                       " unspent; cannot pay " + FormatAmount(a, p->unit));
   }
-  return Activate(Disbursement{p, b, c.cycle, a}, seq_);
+  return Activate(Disbursement{p, b, c.cycle, a}, seq_, b->region_code);
 }
 
 Status DomainRules::FindDisbursement(uint64_t seq, const std::string& field, Disbursement* out) {

@@ -276,7 +276,18 @@ Status DomainRules::ReverseReturn(const fb::DisbursementReturned& e) {
   LUMBUNG_RETURN_IF_ERROR(Add(d.program->disbursements_returned, -d.amount, "amount"));
   LUMBUNG_RETURN_IF_ERROR(Add(c.returned_count, -1, "amount"));
   LUMBUNG_RETURN_IF_ERROR(Add(c.returned_amount, -d.amount, "amount"));
-  return Activate(d, e.disbursed_seq());
+  // The payment counts again where it was made, not where the beneficiary
+  // lives now (projections written before regions were kept: the latter).
+  const uint64_t paid_seq = e.disbursed_seq();
+  auto& regions = s_.returned_regions;
+  const auto it = regions.find(paid_seq);
+  const std::string region = it != regions.end() ? it->second : d.ben->region_code;
+  if (it != regions.end()) {
+    regions.erase(it);
+    d_.journal_.OnUndo([&regions, paid_seq, region] { regions[paid_seq] = region; });
+    Touch(Kind::kReturned, nullptr, nullptr, std::to_string(paid_seq));
+  }
+  return Activate(d, paid_seq, region);
 }
 
 }  // namespace lumbung

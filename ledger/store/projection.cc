@@ -1,5 +1,7 @@
 #include "lumbung/ledger/projection.h"
 
+#include <unordered_map>
+
 #include <rocksdb/iterator.h>
 
 #include "lumbung/ledger/domain/domain.h"
@@ -143,6 +145,26 @@ Result<domain::State> ReplayProjection(const LedgerSnapshot& snapshot, uint64_t 
   LUMBUNG_ASSIGN_OR_RETURN(identity.verifier_key, db.GetMeta(store::keys::kMetaVerifierKey));
   SnapshotEntries reader(snapshot);
   Domain domain(identity, &reader, /*live=*/false);
+  // For on_entry: each account's balance before the change being reported,
+  // and the current entry's postings.
+  std::unordered_map<std::string, int64_t> balances;
+  std::vector<EntryPosting> postings;
+  Status posting_error;
+  if (options.on_entry) {
+    domain.SetBalanceObserver([&](const Domain::BalanceChange& change) {
+      int64_t& before = balances[std::string(change.account)];
+      int64_t amount = 0;
+      if (__builtin_sub_overflow(change.balance, before, &amount)) {
+        posting_error = Status::Corruption("the change of " + std::string(change.account) +
+                                           "'s balance overflows");
+      }
+      before = change.balance;
+      if (amount != 0) {
+        postings.push_back(
+            EntryPosting{std::string(change.account), std::string(change.unit), amount});
+      }
+    });
+  }
   audit::VerifiedEntry entry;
   Status st = snapshot.ScanEntries(0, upto, [&](uint64_t seq, std::string_view bytes) {
     auto fail = [seq](const Status& why) {
@@ -157,6 +179,11 @@ Result<domain::State> ReplayProjection(const LedgerSnapshot& snapshot, uint64_t 
     }
     Status applied = domain.Apply(entry.entry(), entry.body());
     if (!applied.ok()) return fail(applied);
+    if (options.on_entry) {
+      if (!posting_error.ok()) return fail(posting_error);
+      LUMBUNG_RETURN_IF_ERROR(options.on_entry(entry, postings));
+      postings.clear();
+    }
     if (options.progress && (seq + 1) % 65536 == 0) options.progress(seq + 1, upto);
     return Status();
   });

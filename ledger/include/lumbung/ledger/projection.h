@@ -13,7 +13,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "lumbung/audit/chain.h"
 #include "lumbung/audit/hash.h"
 #include "lumbung/base/result.h"
 #include "lumbung/ledger/domain/state.h"
@@ -33,10 +35,34 @@ Status ScanProjectionRows(const LedgerSnapshot& snapshot, std::string_view prefi
 Status LoadProjection(const LedgerSnapshot& snapshot, const std::vector<std::string>& prefixes,
                       domain::State* state);
 
+// One posting of an entry: what it added to one account (DESIGN §7.1
+// names), in that account's unit. Positive adds to what the account holds
+// (a programme's budget, what a beneficiary received, what a borrower owes);
+// a funder's postings are negative when it provides. An entry's postings sum
+// to zero per unit.
+struct EntryPosting {
+  std::string account;
+  std::string unit;
+  int64_t amount = 0;
+  friend bool operator==(const EntryPosting&, const EntryPosting&) = default;
+};
+
 struct ReplayOptions {
   std::function<void(uint64_t, uint64_t)> progress;  // (entries done, total)
   // Also check every event's shape (as the writer did); rebuild turns it on.
   bool validate_shape = true;
+  // Called after each entry is applied, with the entry and its postings:
+  // each balance change the domain rules made (Domain::BalanceObserver),
+  // as the difference from the account's previous balance, in the order
+  // the rules posted (a correction lists its reversal, then its
+  // replacement). Changes of zero (an enrolment, a reschedule, which the
+  // account's statement lists but which move nothing) are left out, so an
+  // entry that moved no money has no postings. The sum of an account's
+  // postings over entries [0, N) is its balance as of N, as `balances`
+  // reports it. A non-OK status stops the replay and is returned as is.
+  std::function<Status(const audit::VerifiedEntry& entry,
+                       const std::vector<EntryPosting>& postings)>
+      on_entry;
 };
 // Replays entries [0, upto) through the domain rules into a fresh state.
 // Corruption naming the seq if an entry is unreadable or breaks a rule.

@@ -77,6 +77,23 @@ class Domain {
   Status LoadRow(std::string_view key, std::string_view value);
   void FinishLoad(uint64_t applied);
 
+  // Every balance change as the rules make it: the account (DESIGN §7.1
+  // name), its unit and its balance after the change, in the order the
+  // rules post (a correction posts its reversal, then its replacement). An
+  // entry's account history holds only the last balance of each account;
+  // this shows each step. Also called for entries that post without moving
+  // money (an enrolment, a reschedule) and for changes a rollback later
+  // undoes, so it is meant for replays, where nothing is rolled back; see
+  // ReplayOptions::on_entry (lumbung/ledger/projection.h). Unset, it costs
+  // nothing.
+  struct BalanceChange {
+    std::string_view account;
+    std::string_view unit;
+    int64_t balance = 0;
+  };
+  using BalanceObserver = std::function<void(const BalanceChange&)>;
+  void SetBalanceObserver(BalanceObserver observer) { observer_ = std::move(observer); }
+
   const domain::State& state() const { return state_; }
   // Moves the state out (the domain is then empty); for replays.
   domain::State TakeState() { return std::move(state_); }
@@ -96,13 +113,14 @@ class Domain {
     kGroup,
     kMember,
     kLoan,
-    kReversed
+    kReversed,
+    kReturned
   };
   struct Dirty {
     Kind kind;
     void* owner;  // ProgramRec* or GroupRec* for nested records
     void* rec;
-    std::string key;  // cycle (kPaid), funder (kProvided); seq as text (kReversed)
+    std::string key;  // cycle (kPaid), funder (kProvided); seq as text (kReversed, kReturned)
   };
   enum class Account : uint8_t { kFunder, kProgram, kBeneficiary, kGroup, kLoss, kLoan };
   struct Posting {
@@ -112,6 +130,8 @@ class Domain {
     uint64_t seq;
     int64_t balance;
   };
+  // The account's DESIGN §7.1 name and its unit, as of now.
+  static void NameAccount(const Posting& posting, std::string* name, std::string* unit);
 
   LedgerIdentity identity_;
   EntryReader* reader_;
@@ -121,6 +141,7 @@ class Domain {
   uint64_t epoch_ = 1;
   std::vector<Dirty> dirty_;
   std::vector<Posting> postings_;
+  BalanceObserver observer_;
 };
 
 }  // namespace lumbung

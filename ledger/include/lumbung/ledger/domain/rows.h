@@ -13,6 +13,7 @@
 //   M/<group>/<member>             MemberRow
 //   L/<loan>                       LoanRow
 //   X/<BE64 seq>                   ReversedRow   (an entry a correction reversed)
+//   Y/<BE64 seq>                   ReturnedRow   (where a returned disbursement was paid)
 //   H/<account>/<BE64 first seq>   HistoryRow    (postings of one account in one group)
 // Values are FlatBuffers tables (schemas/state.fbs), verified when decoded.
 //
@@ -43,6 +44,7 @@ std::string GroupKey(std::string_view group);
 std::string MemberKey(std::string_view group, std::string_view member);
 std::string LoanKey(std::string_view loan);
 std::string ReversedKey(uint64_t seq);
+std::string ReturnedKey(uint64_t seq);
 std::string HistoryKey(std::string_view account, uint64_t first_seq);
 std::string HistoryPrefix(std::string_view account);
 
@@ -57,6 +59,7 @@ std::string EncodeGroup(const GroupRec& r);
 std::string EncodeMember(const MemberRec& r);
 std::string EncodeLoan(const LoanRec& r);
 std::string EncodeReversed(uint64_t by_seq);
+std::string EncodeReturned(std::string_view region_code);
 
 struct HistoryItem {
   uint64_t seq;

@@ -183,7 +183,11 @@ struct State {
   StringMap<LoanRec> loans;
   // Entries whose effects a correction reversed (targets of EventCorrected).
   std::map<uint64_t, uint64_t> reversed;  // target seq -> correcting seq
-  uint64_t applied = 0;                   // entries applied (the next seq)
+  // Where each returned disbursement was paid (disbursed seq -> region
+  // code), so that undoing the return counts it there again even if the
+  // beneficiary has moved since.
+  std::map<uint64_t, std::string> returned_regions;
+  uint64_t applied = 0;  // entries applied (the next seq)
 };
 
 // Account names, as DESIGN §7.1 spells them.
