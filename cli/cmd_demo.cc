@@ -10,6 +10,7 @@
 
 #include "lumbung/demo/generator.h"
 #include "lumbung/demo/record.h"
+#include "lumbung/ledger/checkpoint.h"
 #include "lumbung/ledger/projection.h"
 #include "lumbung/ledger/verify.h"
 
@@ -201,6 +202,13 @@ int Record(const Context& ctx, const DemoArgs& args) {
                       .count();
   std::cerr << "lumbung: recorded " << stats->events << " events in " << stats->batches
             << " batches in " << ms << " ms" << std::endl;
+  // A signed checkpoint of the whole demo, so that GET /v1/checkpoint, proofs
+  // and bundles work from the start.
+  auto ledger = OpenLedger(ctx, /*read_only=*/false);
+  if (!ledger.ok()) return ReportError(ledger.status());
+  auto checkpoint = SignCheckpoint(**ledger);
+  if (!checkpoint.ok()) return ReportError(checkpoint.status());
+  std::cerr << "lumbung: signed the checkpoint of size " << checkpoint->size << std::endl;
   return kExitOk;
 }
 

@@ -373,6 +373,20 @@ std::vector<TamperCase> FileTampers(const std::string& vkey, const audit::NoteSi
        },
        {},
        {"checkpoint.txt", "does not verify"}},
+      {"an empty log, signed by a key of the forger's own",
+       [=](const std::string& d) {
+         WriteFrames(d + kEntries, {});
+         auto [body, signatures] = SplitNote(testing::ReadFile(d + "/checkpoint.txt"));
+         auto cp = audit::ParseCheckpoint(body).value();
+         cp.size = 0;
+         cp.root = audit::EmptyRootHash();
+         testing::WriteFile(d + "/checkpoint.txt", other.Sign(audit::FormatCheckpoint(cp)).value());
+         testing::WriteFile(d + "/verifier-key.txt", other.verifier().ToString() + "\n");
+         testing::WriteFile(d + "/balances.csv", std::string(audit::kBalancesHeader));
+         FixSums(d);
+       },
+       {},
+       {"checkpoint.txt: signs an empty log"}},
       {"checkpoint signed by another key",
        [=](const std::string& d) {
          Resign(d, other);

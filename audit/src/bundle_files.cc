@@ -135,7 +135,12 @@ Result<std::string> ReadBundleFile(const std::string& dir, std::string_view name
   FileCloser closer(fd);
   std::string text;
   // One byte more than allowed tells "too large" from "exactly at the bound".
-  text.resize(std::min(bytes_max + 1, kReadChunkBytes));
+  // Start from the file's size (which may still change under us), so small
+  // files do not pay for zero-filling a large buffer.
+  struct stat st {};
+  const size_t expected =
+      ::fstat(fd, &st) == 0 && st.st_size >= 0 ? static_cast<size_t>(st.st_size) : 0;
+  text.resize(std::min({bytes_max + 1, kReadChunkBytes, expected + 1}));
   size_t size = 0;
   while (true) {
     const ssize_t n = ReadFull(fd, text.data() + size, text.size() - size);
@@ -156,7 +161,10 @@ Result<std::string> ReadBundleFile(const std::string& dir, std::string_view name
 Result<Hash> HashBundleFile(const std::string& dir, std::string_view name) {
   LUMBUNG_ASSIGN_OR_RETURN(const int fd, OpenBundleFile(dir, name));
   FileCloser closer(fd);
-  std::string buffer(kReadChunkBytes, '\0');
+  struct stat st {};
+  const size_t expected =
+      ::fstat(fd, &st) == 0 && st.st_size >= 0 ? static_cast<size_t>(st.st_size) : 0;
+  std::string buffer(std::min(kReadChunkBytes, expected + 1), '\0');
   Sha256Stream digest;
   while (true) {
     const ssize_t n = ReadFull(fd, buffer.data(), buffer.size());

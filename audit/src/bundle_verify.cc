@@ -152,7 +152,15 @@ std::optional<OpenedCheckpoint> ReadCheckpoint(const std::string& dir,
     problems->push_back(note.status());
     return std::nullopt;
   }
-  return OpenCheckpointNote(*note, key, files::kCheckpoint, problems);
+  auto opened = OpenCheckpointNote(*note, key, files::kCheckpoint, problems);
+  if (opened.has_value() && opened->checkpoint.size == 0) {
+    // Every ledger holds entry 0 (LedgerOpened, which names the key); a
+    // bundle of no entries would prove nothing about any ledger.
+    problems->push_back(BundleProblem(kBundleReasonBadCheckpoint, files::kCheckpoint,
+                                      "signs an empty log; a ledger always holds entry 0"));
+    return std::nullopt;
+  }
+  return opened;
 }
 
 // --- the entry walk ---------------------------------------------------------

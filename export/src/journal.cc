@@ -200,7 +200,10 @@ std::string JournalCommodity(std::string_view unit) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
   });
   if (simple) return std::string(unit);
-  return "\"" + std::string(unit) + "\"";
+  std::string quoted;  // built by appends: GCC 12 warns (-Wrestrict) on "\"" + string
+  quoted.reserve(unit.size() + 2);
+  quoted.append(1, '"').append(unit).append(1, '"');
+  return quoted;
 }
 
 Result<JournalInfo> WriteJournal(const LedgerSnapshot& snapshot, const JournalOptions& options,
