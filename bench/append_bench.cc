@@ -19,10 +19,12 @@
 
 #include "lumbung/ledger/ledger.h"
 
-#include "../ledger/store/db.h"
+#include "bench_ledger.h"
 #include "bench_util.h"
 
 using namespace lumbung;
+
+using bench::Arg;
 
 namespace {
 
@@ -85,7 +87,7 @@ void RecordSetup(Ledger& ledger, size_t events) {
   if (!ledger.Append(std::move(setup), "bench-setup").ok()) std::abort();
 }
 
-// Keeps `window` batches in flight, as concurrent clients or a streaming
+// Keeps four batches in flight, as concurrent clients or a streaming
 // import would. group_events_max = G keeps every commit group exactly one
 // batch of G events (one synced write per G), the same pattern as the raw
 // run; the window only lets the writer apply the next group while the
@@ -102,31 +104,10 @@ RunResult RunLumbung(const std::string& dir, size_t events, size_t group,
   const uint64_t groups_before = (*ledger)->stats().groups;
   std::vector<std::vector<EventInput>> batches;
   for (size_t i = 0; i < events; i += group) batches.push_back(MakeEvents(group, i));
-  constexpr size_t kWindow = 4;
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t in_flight = 0;
-  bench::Stopwatch watch;
-  for (auto& batch : batches) {
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return in_flight < kWindow; });
-      ++in_flight;
-    }
-    (*ledger)->AppendAsync(std::move(batch), "bench", [&](Result<std::vector<Receipt>> r) {
-      if (!r.ok()) std::abort();
-      std::lock_guard<std::mutex> lock(mu);
-      --in_flight;
-      cv.notify_all();
-    });
-  }
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return in_flight == 0; });
-  }
+  const size_t batch_count = batches.size();
   RunResult r;
-  r.seconds = watch.seconds();
-  if ((*ledger)->stats().groups - groups_before != batches.size()) std::abort();  // group per batch
+  r.seconds = bench::AppendWindowed(**ledger, std::move(batches));
+  if ((*ledger)->stats().groups - groups_before != batch_count) std::abort();  // group per batch
   auto snap = (*ledger)->Snapshot();
   (void)snap->ScanEntries(first, events, [&](uint64_t, std::string_view bytes) {
     stored->emplace_back(bytes);
@@ -134,32 +115,6 @@ RunResult RunLumbung(const std::string& dir, size_t events, size_t group,
     return Status();
   });
   return r;
-}
-
-RunResult RunRaw(const std::string& dir, const std::vector<std::string>& entries, size_t group) {
-  auto db = store::Db::Open(dir, store::OpenMode::kCreate);
-  if (!db.ok()) std::abort();
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  RunResult r;
-  bench::Stopwatch watch;
-  for (size_t i = 0; i < entries.size(); i += group) {
-    rocksdb::WriteBatch batch;
-    for (size_t j = i; j < std::min(entries.size(), i + group); ++j) {
-      batch.Put((*db)->entries(), store::keys::Entry(j + 1), entries[j]).PermitUncheckedError();
-      r.bytes += entries[j].size();
-    }
-    if (!(*db)->db()->Write(wo, &batch).ok()) std::abort();
-  }
-  r.seconds = watch.seconds();
-  return r;
-}
-
-size_t Arg(int argc, char** argv, const char* name, size_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::stoull(argv[i + 1]);
-  }
-  return fallback;
 }
 
 double Median(std::vector<double> v) {
@@ -196,7 +151,8 @@ int main(int argc, char** argv) {
       bench::ScratchDir dir("append");
       std::vector<std::string> stored;
       const RunResult lum = RunLumbung(dir.path() + "/ledger", events, group, &stored);
-      const RunResult raw = RunRaw(dir.path() + "/raw", stored, group);
+      const bench::RawResult raw =
+          bench::WriteRawEntries(dir.path() + "/raw", stored, group, /*first_seq=*/1);
       lum_eps.push_back(static_cast<double>(events) / lum.seconds);
       raw_eps.push_back(static_cast<double>(events) / raw.seconds);
       lum_mbs.push_back(static_cast<double>(lum.bytes) / lum.seconds / 1e6);

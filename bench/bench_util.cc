@@ -1,6 +1,7 @@
 #include "bench_util.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include <unistd.h>
@@ -20,6 +21,13 @@ ScratchDir::ScratchDir(const std::string& name) {
 ScratchDir::~ScratchDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+size_t Arg(int argc, char** argv, const char* name, size_t fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return std::stoull(argv[i + 1]);
+  }
+  return fallback;
 }
 
 uint64_t DirectoryBytes(const std::string& path) {

@@ -34,6 +34,9 @@ class ScratchDir {
   std::string path_;
 };
 
+// The value after `--name` on the command line, else `fallback`.
+size_t Arg(int argc, char** argv, const char* name, size_t fallback);
+
 uint64_t DirectoryBytes(const std::string& path);
 // Resident set size of this process, in bytes.
 uint64_t RssBytes();

@@ -34,6 +34,7 @@
 #include "lumbung/api/tokens.h"
 #include "lumbung/ledger/ledger.h"
 
+#include "bench_ledger.h"
 #include "bench_util.h"
 
 using namespace lumbung;
@@ -43,16 +44,11 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+using lumbung::bench::Arg;
+
 namespace {
 
 constexpr size_t kBeneficiaries = 20000;
-
-size_t Arg(int argc, char** argv, const char* name, size_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::stoull(argv[i + 1]);
-  }
-  return fallback;
-}
 
 std::string Disbursement(size_t n) {
   char json[512];
@@ -222,27 +218,8 @@ double LibraryLoad(Ledger& ledger, size_t batches, size_t first_event) {
       batch.push_back(DecodeEventJson(Disbursement(first_event + b * 1000 + i)));
     prepared.push_back(std::move(batch));
   }
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t in_flight = 0;
-  const auto start = Clock::now();
-  for (auto& batch : prepared) {
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return in_flight < 4; });
-      ++in_flight;
-    }
-    ledger.AppendAsync(std::move(batch), "bench", [&](Result<std::vector<Receipt>> r) {
-      if (!r.ok()) std::abort();
-      std::lock_guard<std::mutex> lock(mu);
-      --in_flight;
-      cv.notify_all();
-    });
-  }
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return in_flight == 0; });
   return static_cast<double>(batches * 1000) /
-         std::chrono::duration<double>(Clock::now() - start).count();
+         lumbung::bench::AppendWindowed(ledger, std::move(prepared));
 }
 
 }  // namespace

@@ -13,9 +13,7 @@
 //                     [--balance-queries N]
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,19 +24,14 @@
 #include "lumbung/ledger/projection.h"
 #include "lumbung/ledger/query.h"
 
-#include "../ledger/store/db.h"
+#include "bench_ledger.h"
 #include "bench_util.h"
 
 using namespace lumbung;
 
-namespace {
+using bench::Arg;
 
-size_t Arg(int argc, char** argv, const char* name, size_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::stoull(argv[i + 1]);
-  }
-  return fallback;
-}
+namespace {
 
 // Every event of the demo, in order, for a ledger whose entry 0 is
 // LedgerOpened (so the first event gets seq 1).
@@ -80,60 +73,14 @@ IngestResult RunLumbung(const std::string& dir, const std::vector<EventInput>& e
         events.begin() + static_cast<ptrdiff_t>(i),
         events.begin() + static_cast<ptrdiff_t>(std::min(events.size(), i + group)));
   }
-  constexpr size_t kWindow = 4;
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t in_flight = 0;
-  bool failed = false;
-  bench::Stopwatch watch;
-  for (auto& batch : batches) {
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return in_flight < kWindow; });
-      ++in_flight;
-    }
-    (*ledger)->AppendAsync(std::move(batch), "bench", [&](Result<std::vector<Receipt>> r) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (!r.ok()) {
-        std::fprintf(stderr, "rejected: %s\n", r.status().ToString().c_str());
-        failed = true;
-      }
-      --in_flight;
-      cv.notify_all();
-    });
-  }
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return in_flight == 0; });
-  }
   IngestResult r;
-  r.seconds = watch.seconds();
-  if (failed) std::abort();
+  r.seconds = bench::AppendWindowed(**ledger, std::move(batches));
   auto snap = (*ledger)->Snapshot();
   (void)snap->ScanEntries(1, events.size(), [&](uint64_t, std::string_view bytes) {
     stored->emplace_back(bytes);
     r.bytes += bytes.size();
     return Status();
   });
-  return r;
-}
-
-IngestResult RunRaw(const std::string& dir, const std::vector<std::string>& entries, size_t group) {
-  auto db = store::Db::Open(dir, store::OpenMode::kCreate);
-  if (!db.ok()) std::abort();
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  IngestResult r;
-  bench::Stopwatch watch;
-  for (size_t i = 0; i < entries.size(); i += group) {
-    rocksdb::WriteBatch batch;
-    for (size_t j = i; j < std::min(entries.size(), i + group); ++j) {
-      batch.Put((*db)->entries(), store::keys::Entry(j + 1), entries[j]).PermitUncheckedError();
-      r.bytes += entries[j].size();
-    }
-    if (!(*db)->db()->Write(wo, &batch).ok()) std::abort();
-  }
-  r.seconds = watch.seconds();
   return r;
 }
 
@@ -209,7 +156,8 @@ int main(int argc, char** argv) {
   bench::ScratchDir dir("ingest");
   std::vector<std::string> stored;
   const IngestResult lum = RunLumbung(dir.path() + "/ledger", events, group, &stored);
-  const IngestResult raw = RunRaw(dir.path() + "/raw", stored, group);
+  const bench::RawResult raw =
+      bench::WriteRawEntries(dir.path() + "/raw", stored, group, /*first_seq=*/1);
   const double l = static_cast<double>(events.size()) / lum.seconds;
   const double r = static_cast<double>(events.size()) / raw.seconds;
   std::printf("ingest, groups of %zu, WAL synced per group, all rules and projections on:\n",

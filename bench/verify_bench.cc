@@ -39,18 +39,13 @@
 
 using namespace lumbung;
 
+using bench::Arg;
+
 namespace {
 
 constexpr size_t kBatch = 1000;
 constexpr size_t kWindow = 4;
 constexpr size_t kBeneficiaries = 50000;
-
-size_t Arg(int argc, char** argv, const char* name, size_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::stoull(argv[i + 1]);
-  }
-  return fallback;
-}
 
 void Check(const Status& status, const char* what) {
   if (status.ok()) return;

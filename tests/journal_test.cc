@@ -19,22 +19,13 @@ using lumbung::testing::CommandResult;
 using lumbung::testing::RunCommand;
 using nlohmann::json;
 
+using lumbung::testing::Lines;
+
+using lumbung::testing::Has;
+
 namespace {
 
 const std::string kCli = LUMBUNG_CLI_PATH;
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
-    out.push_back(text.substr(start, nl - start));
-  }
-  return out;
-}
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // `name` found on the PATH, or "" (RunCommand needs a path).
 std::string FindProgram(const std::string& name) {

@@ -12,18 +12,11 @@
 using namespace lumbung;
 using nlohmann::json;
 
+using lumbung::testing::Lines;
+
 namespace {
 
 const std::string kCli = LUMBUNG_CLI_PATH;
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
-    out.push_back(text.substr(start, nl - start));
-  }
-  return out;
-}
 
 bool HasLine(const std::string& text, const std::string& a, const std::string& b) {
   for (const std::string& line : Lines(text)) {

@@ -36,6 +36,12 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 // shape (not necessarily against domain rules), in catalogue order.
 std::vector<std::string> SampleEventOfEveryType();
 
+// The lines of `text`, each without its '\n'; a last line without one is
+// left out (command output always ends its lines).
+std::vector<std::string> Lines(const std::string& text);
+// Whether `text` contains `part`.
+bool Has(const std::string& text, const std::string& part);
+
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& contents);
 
