@@ -1,13 +1,22 @@
 #include "db.h"
 
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 
 #include <rocksdb/cache.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/table.h>
 
 #include "lumbung/base/text.h"
+
+#include <fcntl.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 namespace lumbung::store {
 namespace {
@@ -26,6 +35,92 @@ class AppendOperator : public rocksdb::AssociativeMergeOperator {
     return true;
   }
   const char* Name() const override { return "lumbung.AppendOperator"; }
+};
+
+// RocksDB's info log, DB/LOG. RocksDB's own writer of it (EnvLogger in 7.8)
+// asserts when it is written to again after a failed write, and the Debian
+// build of RocksDB keeps its assertions: once the disk was full, the next
+// log line (the error handler logs the failed write) aborted the process.
+// This one writes each line with one write(2) and drops a line it cannot
+// write. Like RocksDB, it keeps the previous LOG as LOG.old.<micros>, which
+// RocksDB prunes to keep_log_file_num. (A read-only open writes no LOG.)
+class InfoLog final : public rocksdb::Logger {
+ public:
+  // Null if the file cannot be created; RocksDB then makes its own.
+  static std::shared_ptr<rocksdb::Logger> Open(const std::string& db_path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(db_path, ec);
+    const std::string path = db_path + "/LOG";
+    if (fs::exists(path, ec)) {
+      timeval now{};
+      gettimeofday(&now, nullptr);
+      const int64_t micros = int64_t{now.tv_sec} * 1000000 + now.tv_usec;
+      fs::rename(path, path + ".old." + std::to_string(micros), ec);
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return nullptr;
+    return std::make_shared<InfoLog>(fd);
+  }
+
+  explicit InfoLog(int fd) : fd_(fd) {}
+  ~InfoLog() override { ::close(fd_); }
+
+  using rocksdb::Logger::Logv;
+  __attribute__((format(printf, 2, 0))) void Logv(const char* format, va_list ap) override {
+    timeval now{};
+    gettimeofday(&now, nullptr);
+    tm t{};
+    const time_t seconds = now.tv_sec;
+    localtime_r(&seconds, &t);
+    char prefix[64];
+    const int prefix_len =
+        std::snprintf(prefix, sizeof prefix, "%04d/%02d/%02d-%02d:%02d:%02d.%06ld %ld ",
+                      t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
+                      static_cast<long>(now.tv_usec), static_cast<long>(::gettid()));
+    va_list copy;
+    va_copy(copy, ap);
+    const int len = std::vsnprintf(nullptr, 0, format, copy);
+    va_end(copy);
+    if (prefix_len < 0 || len < 0) return;
+    std::string line(prefix, static_cast<size_t>(prefix_len));
+    line.resize(line.size() + static_cast<size_t>(len) + 1);
+    std::vsnprintf(line.data() + prefix_len, static_cast<size_t>(len) + 1, format, ap);
+    line.pop_back();  // vsnprintf's terminating NUL
+    if (line.back() != '\n') line.push_back('\n');
+    // One write per line (O_APPEND), so lines of several threads do not mix.
+    if (::write(fd_, line.data(), line.size()) < 0) return;  // dropped, e.g. disk full
+  }
+
+ private:
+  const int fd_;
+};
+
+// After a failed write (WAL, flush or MANIFEST) RocksDB refuses writes until
+// DB::Resume() succeeds. It classifies most I/O errors of writes as fatal,
+// though, and Resume then refuses for good: only ENOSPC counts as
+// recoverable, while a full disk also shows as EFBIG (a file size limit) or
+// EDQUOT (a quota). Recovering from any of them is the same: Resume flushes
+// every memtable into new files and moves on to a new WAL, which fails
+// again while the disk still fails. So I/O errors (not corruption, fencing
+// or lost data, which RocksDB flags otherwise) are made hard errors, which
+// Resume may clear. The writer calls Resume before its next write after a
+// failure (writer.cc); RocksDB's own recovery thread is turned off, since
+// while it polls (every 5 s for a full disk) the writer's Resume only gets
+// Busy.
+class ResumableIoErrors : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason /*reason*/,
+                         rocksdb::Status* error) override {
+    if (error->IsIOError() && !error->IsIOFenced() &&
+        error->severity() == rocksdb::Status::Severity::kFatalError) {
+      *error = rocksdb::Status(*error, rocksdb::Status::Severity::kHardError);
+    }
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status /*error*/,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
 };
 
 // Order fixes the handle indexes used by Db's accessors.
@@ -93,6 +188,12 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   options.max_background_jobs = 2;
   options.bytes_per_sync = 1 << 20;
   options.keep_log_file_num = 4;
+  options.listeners.push_back(std::make_shared<ResumableIoErrors>());
+  options.max_bgerror_resume_count = 0;  // only the writer resumes
+  // The one WAL-less write, Db::KeepWalSwitchable's tombstone, needs no
+  // flush when the database closes.
+  options.avoid_flush_during_shutdown = true;
+  if (mode != OpenMode::kReadOnly) options.info_log = InfoLog::Open(path);
   auto db = std::unique_ptr<Db>(new Db());
   db->read_only_ = mode == OpenMode::kReadOnly;
   db->path_ = path;
@@ -117,6 +218,19 @@ Db::~Db() {
     if (db_ && cf != nullptr) db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
   }
   if (db_ && !read_only_) db_->Close().PermitUncheckedError();
+}
+
+void Db::KeepWalSwitchable() {
+  uint64_t entries = 0;
+  if (db_->GetIntProperty(cfs_[0], rocksdb::DB::Properties::kNumEntriesActiveMemTable, &entries) &&
+      entries > 0) {
+    return;
+  }
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  // Fails only while writes are refused; the write that follows then fails
+  // too, and the next call tries again.
+  db_->Delete(wo, cfs_[0], "keep-wal-switchable").PermitUncheckedError();
 }
 
 Result<std::string> Db::GetMeta(std::string_view key, const rocksdb::Snapshot* snap) const {

@@ -54,6 +54,18 @@ class Db {
   bool read_only() const { return read_only_; }
   const std::string& path() const { return path_; }
 
+  // Keeps a memtable non-empty, so that DB::Resume() after a failed write
+  // can move on to a new WAL. Resume (RocksDB 7.8) switches the WAL only
+  // while flushing a non-empty memtable; when every memtable is empty (the
+  // failed write came first after a flush: right after opening, after an
+  // earlier Resume, after a flush of every column family), it keeps the WAL
+  // file whose write failed, and every later write to it fails (and
+  // asserts, in builds with assertions) until the database is reopened.
+  // Adds a WAL-less tombstone to RocksDB's default column family, which
+  // holds nothing, when its memtable is empty. The writer calls it before
+  // each commit group's write.
+  void KeepWalSwitchable();
+
   // Reads a meta value; NotFound if absent.
   Result<std::string> GetMeta(std::string_view key, const rocksdb::Snapshot* snap = nullptr) const;
 

@@ -92,10 +92,25 @@ Status Folder::FoldNow() {
   return FoldOnce();
 }
 
+void Folder::StopIngesting() {
+  std::lock_guard<std::mutex> lock(ingest_mu_);
+  ingest_ = false;
+}
+
 Status Folder::IngestRows(
     rocksdb::ColumnFamilyHandle* cf, const std::string& file,
     const std::vector<std::pair<std::string, std::optional<std::string>>>& rows) {
   if (rows.empty()) return Status();
+  std::lock_guard<std::mutex> lock(ingest_mu_);
+  if (!ingest_) {
+    rocksdb::WriteBatch batch;
+    for (const auto& [key, value] : rows) {
+      (value ? batch.Put(cf, key, *value) : batch.Delete(cf, key)).PermitUncheckedError();
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->db()->Write(wo, &batch), "writing folded rows");
+  }
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->db()->GetOptions(cf), cf);
   LUMBUNG_RETURN_IF_ERROR(FromRocks(writer.Open(file), "opening a fold file"));
   for (const auto& [key, value] : rows) {

@@ -2,9 +2,10 @@
 //
 // When enough rows sit in unfolded deltas, the fold thread reads them (from
 // a snapshot), keeps the newest version of each key, writes the rows as
-// sorted SST files and ingests them (no memtable inserts), then, in one
-// synced WriteBatch, deletes the folded deltas and moves the fold watermark
-// (state CF "fold_seq" = end_seq of the last folded delta).
+// sorted SST files and ingests them (no memtable inserts; after a failed
+// write, a WriteBatch instead: see StopIngesting), then, in one synced
+// WriteBatch, deletes the folded deltas and moves the fold watermark (state
+// CF "fold_seq" = end_seq of the last folded delta).
 //
 // Crash safety: if the process dies after ingesting but before the batch,
 // the deltas are still there and still read first; the rows they hold are
@@ -51,6 +52,14 @@ class Folder {
   void Note(uint64_t unfolded_rows, uint64_t unfolded_deltas);
   // Folds everything waiting now, on the calling thread (tests, shutdown).
   Status FoldNow();
+  // Called by the writer when one of its writes failed, before it calls
+  // DB::Resume(): from then on, folds write their rows with a WriteBatch
+  // instead of ingesting SST files. RocksDB 7.8 does not clear its "stopped"
+  // flag when Resume recovers (ErrorHandler::ClearBGError; fixed upstream
+  // in 8.9), and IngestExternalFile then goes on without reserving file
+  // numbers: an assertion failure, or table files numbered from 0. Waits
+  // for an ingestion in progress, so that none runs after the Resume.
+  void StopIngesting();
   uint64_t folds() const { return folds_.load(); }
 
  private:
@@ -66,7 +75,9 @@ class Folder {
   const uint64_t rows_threshold_;
   const uint64_t deltas_threshold_;
   std::function<void(uint64_t)> on_folded_;
-  std::mutex run_mu_;  // one fold at a time
+  std::mutex run_mu_;     // one fold at a time
+  std::mutex ingest_mu_;  // held while ingesting
+  bool ingest_ = true;    // guarded by ingest_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;  // guarded by mu_

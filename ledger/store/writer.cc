@@ -246,9 +246,13 @@ void Writer::CommitLoop() {
       group = std::move(to_commit_);
     }
     if (needs_resume_) {
-      // After a failed write RocksDB refuses writes until resumed.
+      // After a failed write RocksDB refuses writes until resumed. If the
+      // disk still fails, Resume fails and so does the write below, with
+      // the I/O error; the next group tries again.
       db_->db()->Resume().PermitUncheckedError();
     }
+    // So that if this write fails, the next Resume can leave its WAL file.
+    db_->KeepWalSwitchable();
     // Rows first: once the write lands, a snapshot may include this group
     // and must find its rows in the cache.
     live_->Add(group->end_seq, LiveRowsOf(*group));
@@ -256,7 +260,10 @@ void Writer::CommitLoop() {
     wo.sync = options_.sync;
     group->written = FromRocks(db_->db()->Write(wo, &group->batch), "writing a commit group");
     needs_resume_ = !group->written.ok();
-    if (!group->written.ok()) live_->Remove(group->end_seq);
+    if (!group->written.ok()) {
+      live_->Remove(group->end_seq);
+      folder_->StopIngesting();  // before the Resume; see fold.h
+    }
     {
       std::lock_guard<std::mutex> lock(commit_mu_);
       committed_ = std::move(group);
