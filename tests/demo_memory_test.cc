@@ -12,7 +12,14 @@
 #include "lumbung/demo/generator.h"
 
 #if defined(__SANITIZE_ADDRESS__)
+#if __has_include(<sanitizer/allocator_interface.h>)
 #include <sanitizer/allocator_interface.h>
+#else
+// GCC links the same sanitizer runtime but Debian ships its headers with
+// clang only; this is the runtime's public interface.
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#endif
+extern "C" const char* __asan_default_options();
 extern "C" const char* __asan_default_options() {
   return "quarantine_size_mb=4:thread_local_quarantine_size_kb=64";
 }
