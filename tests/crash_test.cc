@@ -13,6 +13,7 @@
 #include "lumbung/ledger/verify.h"
 
 #include "test_util.h"
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,7 +92,12 @@ TEST_CASE("SIGKILL at a random moment loses no acknowledged event and no batch i
       Writer(dir.path(), round, fds[1]);
     }
     close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng() % 250));
+    // The moment is random within the stream of appends, counted from the
+    // first acknowledgement: how long opening takes varies (sanitizers, a
+    // busy machine), and a kill before the first append proves little.
+    pollfd first_ack{fds[0], POLLIN, 0};
+    REQUIRE(poll(&first_ack, 1, 60'000) == 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 250));
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
