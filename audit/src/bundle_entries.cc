@@ -57,18 +57,6 @@ struct Batch {
   uint64_t file_offset = 0;  // of bytes.data()[0]
 };
 
-ssize_t ReadFull(int fd, char* data, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::read(fd, data + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(done);
-}
-
 uint32_t ReadBigEndian32(const char* bytes) {
   const auto* b = reinterpret_cast<const uint8_t*>(bytes);
   return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | uint32_t{b[3]};

@@ -36,19 +36,6 @@ std::string JoinPath(const std::string& dir, std::string_view name) {
   return path;
 }
 
-// read(2) until `size` bytes or the end of the file; -1 on an error.
-ssize_t ReadFull(int fd, char* data, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::read(fd, data + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(done);
-}
-
 bool IsBundleFile(std::string_view name) {
   return std::find(std::begin(kBundleFiles), std::end(kBundleFiles), name) !=
          std::end(kBundleFiles);
@@ -91,6 +78,18 @@ std::vector<std::string> ListFolder(const std::string& dir, std::vector<Status>*
 }
 
 }  // namespace
+
+ssize_t ReadFull(int fd, char* data, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
+}
 
 Status BundleProblem(std::string_view reason, std::string_view file, std::string_view what) {
   std::string message(file);

@@ -18,6 +18,10 @@
 
 namespace lumbung::audit::internal {
 
+// read(2) until `size` bytes or the end of the file (EINTR retried);
+// the bytes read, or -1 on an error.
+ssize_t ReadFull(int fd, char* data, size_t size);
+
 // A bundle problem: Corruption with `reason`, field() = `file`, and a
 // message that starts with the file's name.
 Status BundleProblem(std::string_view reason, std::string_view file, std::string_view what);

@@ -183,13 +183,7 @@ Status Domain::LoadRow(std::string_view key, std::string_view value) {
 }
 
 void Domain::FinishLoad(uint64_t applied) {
-  // Fill the ids of records created as parents of rows loaded before them.
-  for (auto& [id, p] : state_.programs) {
-    p.id = id;
-    for (auto& [bid, b] : p.beneficiaries) b.id = bid;
-  }
-  for (auto& [id, g] : state_.groups) g.id = id;
-  state_.applied = applied;
+  domain::FinishLoad(state_, applied);
 }
 
 namespace domain {

@@ -447,6 +447,15 @@ Status LoadSmallRow(State& state, char kind, const std::vector<std::string_view>
 
 }  // namespace
 
+void FinishLoad(State& state, uint64_t applied) {
+  for (auto& [id, p] : state.programs) {
+    p.id = id;
+    for (auto& [bid, b] : p.beneficiaries) b.id = bid;
+  }
+  for (auto& [id, g] : state.groups) g.id = id;
+  state.applied = applied;
+}
+
 Status LoadRow(State& state, std::string_view key, std::string_view value) {
   if (key.size() < 3 || key[1] != '/') return Bad(key);
   const char kind = key[0];

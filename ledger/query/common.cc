@@ -134,13 +134,7 @@ Status LoadRows(const LedgerSnapshot& snapshot, const RowSet& rows, domain::Stat
           return domain::LoadRow(*state, key, value);
         }));
   }
-  // Records created as parents of the rows loaded have no id yet.
-  for (auto& [id, p] : state->programs) {
-    p.id = id;
-    for (auto& [bid, b] : p.beneficiaries) b.id = bid;
-  }
-  for (auto& [id, g] : state->groups) g.id = id;
-  state->applied = snapshot.size();
+  domain::FinishLoad(*state, snapshot.size());
   return Status();
 }
 

@@ -124,13 +124,7 @@ Status LoadProjection(const LedgerSnapshot& snapshot, const std::vector<std::str
           return domain::LoadRow(*state, key, value);
         }));
   }
-  // Fill the ids of records created as parents of the rows loaded.
-  for (auto& [id, p] : state->programs) {
-    p.id = id;
-    for (auto& [bid, b] : p.beneficiaries) b.id = bid;
-  }
-  for (auto& [id, g] : state->groups) g.id = id;
-  state->applied = snapshot.size();
+  domain::FinishLoad(*state, snapshot.size());
   return Status();
 }
 

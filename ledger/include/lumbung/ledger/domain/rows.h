@@ -71,6 +71,9 @@ Status DecodeHistory(std::string_view value, std::string* unit, std::vector<Hist
 // Restores one row into `state` (creating parents on demand, so rows may
 // come in any order). Corruption if the key or value is malformed.
 Status LoadRow(State& state, std::string_view key, std::string_view value);
+// After the rows are loaded: fills the ids of records created as parents of
+// rows loaded before them, and sets `applied`.
+void FinishLoad(State& state, uint64_t applied);
 
 // Every state row (all but history), in key order.
 void ForEachStateRow(const State& state,
