@@ -9,6 +9,7 @@
 #include "lumbung/audit/note.h"
 #include "lumbung/base/text.h"
 #include "lumbung/ledger/event_json.h"
+#include "lumbung/ledger/secrets.h"
 
 #include "db.h"
 #include "fold.h"
@@ -39,18 +40,6 @@ std::string DbPath(const std::string& dir) {
 }
 std::string KeyPath(const std::string& dir) {
   return (fs::path(dir) / "keys" / "checkpoint.key").string();
-}
-
-// Writes a secret file readable by its owner only. O_EXCL: never replaces an
-// existing key, which would orphan every checkpoint signed with it.
-Status WriteSecretFile(const std::string& path, const std::string& contents) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
-  const ssize_t n = ::write(fd, contents.data(), contents.size());
-  const bool ok = n == static_cast<ssize_t>(contents.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return Status::IOError("cannot write " + path);
-  return Status();
 }
 
 std::string TodayUtc() {
@@ -104,9 +93,17 @@ Result<std::string> Ledger::Init(const std::string& dir, std::string_view origin
   auto cleanup = [&](Status st) {
     fs::remove_all(DbPath(dir), ec);
     fs::remove(KeyPath(dir), ec);
+    fs::remove(PiiKeyPath(dir), ec);
+    fs::remove(PseudonymKeyPath(dir), ec);
     return st;
   };
+  // O_EXCL: never replaces an existing key, which would orphan every
+  // checkpoint signed with it.
   LUMBUNG_RETURN_IF_ERROR(WriteSecretFile(KeyPath(dir), signer->PrivateKeyText() + "\n"));
+  for (const std::string& path : {PiiKeyPath(dir), PseudonymKeyPath(dir)}) {
+    auto secret = LoadOrCreateSecret(path);
+    if (!secret.ok()) return cleanup(secret.status());
+  }
   {
     auto db = store::Db::Open(DbPath(dir), store::OpenMode::kCreate);
     if (!db.ok()) return cleanup(db.status());
@@ -136,6 +133,10 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptio
   LUMBUNG_ASSIGN_OR_RETURN(impl->origin, impl->db->GetMeta(store::keys::kMetaOrigin));
   LUMBUNG_ASSIGN_OR_RETURN(impl->verifier_key, impl->db->GetMeta(store::keys::kMetaVerifierKey));
   if (!options.read_only) {
+    // Ledgers made before these secrets existed get them now.
+    for (const std::string& path : {PiiKeyPath(dir), PseudonymKeyPath(dir)}) {
+      LUMBUNG_RETURN_IF_ERROR(LoadOrCreateSecret(path).status());
+    }
     LUMBUNG_ASSIGN_OR_RETURN(const uint64_t fold_seq, store::ReadFoldSeq(*impl->db, nullptr));
     impl->live = std::make_unique<store::LiveRows>(fold_seq);
     LUMBUNG_ASSIGN_OR_RETURN(
