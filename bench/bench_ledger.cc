@@ -11,29 +11,33 @@
 
 namespace lumbung::bench {
 
-double AppendWindowed(Ledger& ledger, std::vector<std::vector<EventInput>> batches, size_t window) {
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t in_flight = 0;
-  Stopwatch watch;
-  for (auto& batch : batches) {
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return in_flight < window; });
-      ++in_flight;
-    }
-    ledger.AppendAsync(std::move(batch), "bench", [&](Result<std::vector<Receipt>> r) {
-      if (!r.ok()) {
-        std::fprintf(stderr, "bench: a batch was rejected: %s\n", r.status().ToString().c_str());
-        std::abort();
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      --in_flight;
-      cv.notify_all();
-    });
+void WindowedAppender::Submit(std::vector<EventInput> batch) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return in_flight_ < window_; });
+    ++in_flight_;
   }
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return in_flight == 0; });
+  ledger_.AppendAsync(std::move(batch), "bench", [this](Result<std::vector<Receipt>> r) {
+    if (!r.ok()) {
+      std::fprintf(stderr, "bench: a batch was rejected: %s\n", r.status().ToString().c_str());
+      std::abort();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    --in_flight_;
+    cv_.notify_all();
+  });
+}
+
+void WindowedAppender::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return in_flight_ == 0; });
+}
+
+double AppendWindowed(Ledger& ledger, std::vector<std::vector<EventInput>> batches, size_t window) {
+  Stopwatch watch;
+  WindowedAppender appender(ledger, window);
+  for (auto& batch : batches) appender.Submit(std::move(batch));
+  appender.Drain();
   return watch.seconds();
 }
 

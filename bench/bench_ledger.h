@@ -6,8 +6,10 @@
 #ifndef LUMBUNG_BENCH_BENCH_LEDGER_H_
 #define LUMBUNG_BENCH_BENCH_LEDGER_H_
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,9 +17,28 @@
 
 namespace lumbung::bench {
 
-// Appends every batch with at most `window` batches in flight and waits for
-// the last acknowledgement; returns the seconds taken. A rejected batch is a
-// bug in the benchmark: it is printed and the program aborts.
+// Keeps at most `window` batches in flight on one ledger, as concurrent
+// clients or a streaming import would. A rejected batch is a bug in the
+// benchmark: it is printed and the program aborts.
+class WindowedAppender {
+ public:
+  WindowedAppender(Ledger& ledger, size_t window) : ledger_(ledger), window_(window) {}
+  ~WindowedAppender() { Drain(); }
+  // Waits for a free slot, then queues the batch.
+  void Submit(std::vector<EventInput> batch);
+  // Waits until every submitted batch is acknowledged.
+  void Drain();
+
+ private:
+  Ledger& ledger_;
+  const size_t window_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t in_flight_ = 0;
+};
+
+// Appends every batch through a WindowedAppender and waits for the last
+// acknowledgement; returns the seconds taken.
 double AppendWindowed(Ledger& ledger, std::vector<std::vector<EventInput>> batches,
                       size_t window = 4);
 

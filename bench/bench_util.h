@@ -3,11 +3,13 @@
 #ifndef LUMBUNG_BENCH_BENCH_UTIL_H_
 #define LUMBUNG_BENCH_BENCH_UTIL_H_
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace lumbung::bench {
 
@@ -36,6 +38,28 @@ class ScratchDir {
 
 // The value after `--name` on the command line, else `fallback`.
 size_t Arg(int argc, char** argv, const char* name, size_t fallback);
+
+// Latency of `count` calls of fn(i), one timed call at a time.
+struct Latency {
+  double p50_us = 0, p99_us = 0, mean_us = 0, max_us = 0;
+};
+template <typename Fn>
+Latency Measure(size_t count, Fn&& fn) {
+  std::vector<double> us(count);
+  for (size_t i = 0; i < count; ++i) {
+    Stopwatch watch;
+    fn(i);
+    us[i] = watch.seconds() * 1e6;
+  }
+  Latency l;
+  if (count == 0) return l;
+  for (double u : us) l.mean_us += u / static_cast<double>(count);
+  std::sort(us.begin(), us.end());
+  l.p50_us = us[count / 2];
+  l.p99_us = us[count * 99 / 100];
+  l.max_us = us.back();
+  return l;
+}
 
 uint64_t DirectoryBytes(const std::string& path);
 // Resident set size of this process, in bytes.

@@ -161,26 +161,6 @@ Baseline HashBaseline(const LedgerSnapshot& snapshot) {
   return b;
 }
 
-struct Latency {
-  double p50_us = 0, p99_us = 0, mean_us = 0;
-};
-
-template <typename Fn>
-Latency Measure(size_t count, Fn&& fn) {
-  std::vector<double> us(count);
-  for (size_t i = 0; i < count; ++i) {
-    bench::Stopwatch watch;
-    fn(i);
-    us[i] = watch.seconds() * 1e6;
-  }
-  Latency l;
-  for (double u : us) l.mean_us += u / static_cast<double>(count);
-  std::sort(us.begin(), us.end());
-  l.p50_us = us[count / 2];
-  l.p99_us = us[count * 99 / 100];
-  return l;
-}
-
 void PrintRate(const char* what, uint64_t entries, double seconds, const Baseline& base) {
   const double eps = static_cast<double>(entries) / seconds;
   const double per_entry = static_cast<double>(entries) / base.per_entry_seconds;
@@ -223,19 +203,19 @@ void RunProofs(const LedgerSnapshot& snapshot, size_t count) {
   std::mt19937_64 rng(9162);
   std::vector<uint64_t> seqs(count);
   for (uint64_t& s : seqs) s = rng() % size;
-  const Latency tree_only = Measure(count, [&](size_t i) {
+  const bench::Latency tree_only = bench::Measure(count, [&](size_t i) {
     Check(audit::InclusionProof(seqs[i], size, snapshot.tree()).status(), "inclusion proof");
   });
-  const Latency full = Measure(count, [&](size_t i) {
+  const bench::Latency full = bench::Measure(count, [&](size_t i) {
     Check(ProveInclusion(snapshot, seqs[i]).status(), "prove inclusion");
   });
   const size_t consistency_count = std::max<size_t>(1, count / 10);
-  const Latency consistency = Measure(consistency_count, [&](size_t i) {
+  const bench::Latency consistency = bench::Measure(consistency_count, [&](size_t i) {
     Check(ProveConsistency(snapshot, 1 + seqs[i] % (size - 1)).status(), "prove consistency");
   });
   std::printf("proofs at size %llu (%zu random seqs), microseconds:\n",
               static_cast<unsigned long long>(size), count);
-  auto line = [](const char* what, const Latency& l) {
+  auto line = [](const char* what, const bench::Latency& l) {
     std::printf("  %-58s p50 %6.1f  p99 %6.1f  mean %6.1f\n", what, l.p50_us, l.p99_us, l.mean_us);
   };
   line("inclusion path from the stored tiles", tree_only);
