@@ -1,7 +1,14 @@
 #include "lumbung/ledger/verify.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include <rocksdb/iterator.h>
 
@@ -58,42 +65,147 @@ void CheckShape(audit::ChainVerifier& chain, uint64_t seq) {
   }
 }
 
-}  // namespace
+// Entries read ahead of the walk, with their leaf hashes computed. The walk
+// (chain, Merkle nodes, FlatBuffers, shapes) and the read + leaf hashing
+// each cost about one SHA-256 per entry, so running them on two threads
+// nearly halves a verify on a machine with two cores.
+struct Chunk {
+  std::string bytes;                             // the entries, back to back
+  std::vector<std::pair<size_t, size_t>> spans;  // offset, size in `bytes`
+  std::vector<uint64_t> seqs;                    // kBadKey for a key that is not a seq
+  std::vector<audit::Hash> leaves;               // LeafHash of each span
+  Status status;                                 // the iterator's, on the last chunk
+  bool last = false;
+};
+constexpr uint64_t kBadKey = UINT64_MAX;
+constexpr size_t kChunkEntriesMax = 1024;
+constexpr size_t kChunksInFlightMax = 4;
 
-Result<VerifyReport> VerifyLedger(const LedgerSnapshot& snapshot, const VerifyOptions& options) {
+// A bounded hand-off of chunks from the reading thread to the walk.
+class ChunkQueue {
+ public:
+  // False once the walk has stopped (too many problems): the reader quits.
+  bool Push(std::unique_ptr<Chunk> chunk) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return stopped_ || chunks_.size() < kChunksInFlightMax; });
+    if (stopped_) return false;
+    chunks_.push_back(std::move(chunk));
+    cv_.notify_all();
+    return true;
+  }
+  std::unique_ptr<Chunk> Pop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !chunks_.empty(); });
+    auto chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    cv_.notify_all();
+    return chunk;
+  }
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Chunk>> chunks_;
+  bool stopped_ = false;
+};
+
+void HashChunk(Chunk* chunk) {
+  chunk->leaves.resize(chunk->spans.size());
+  const auto* data = reinterpret_cast<const uint8_t*>(chunk->bytes.data());
+  for (size_t i = 0; i < chunk->spans.size(); ++i) {
+    const auto [offset, size] = chunk->spans[i];
+    chunk->leaves[i] = audit::LeafHash(std::span<const uint8_t>(data + offset, size));
+  }
+}
+
+// The reading thread: every entry below the snapshot's size, in key order.
+void ReadEntries(const LedgerSnapshot& snapshot, ChunkQueue* queue) {
   const auto& impl = snapshot.impl();
-  VerifyReport report;
-  report.entries = snapshot.size();
-  audit::ChainVerifier chain(options.problems_max);
-  store::CheckpointAudit checkpoints(snapshot, &chain);  // keeps the roots stored notes sign
-  StoredLeaves stored(snapshot);
   rocksdb::ReadOptions ro = impl.Read();
   ro.fill_cache = false;  // a full walk would evict everything useful
   ro.readahead_size = 4 << 20;
   std::unique_ptr<rocksdb::Iterator> it(impl.db->db()->NewIterator(ro, impl.db->entries()));
-  for (it->SeekToFirst(); it->Valid() && !chain.full(); it->Next()) {
-    const rocksdb::Slice key = it->key();
-    if (key.size() != 8) {
+  it->SeekToFirst();
+  for (;;) {
+    auto chunk = std::make_unique<Chunk>();
+    for (; it->Valid() && chunk->seqs.size() < kChunkEntriesMax; it->Next()) {
+      const rocksdb::Slice key = it->key();
+      const uint64_t seq =
+          key.size() == 8 ? GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data())) : kBadKey;
+      if (seq != kBadKey && seq >= snapshot.size()) break;  // past this snapshot's head
+      chunk->spans.emplace_back(chunk->bytes.size(), it->value().size());
+      chunk->bytes.append(it->value().data(), it->value().size());
+      chunk->seqs.push_back(seq);
+    }
+    const bool more = it->Valid() && chunk->seqs.size() == kChunkEntriesMax;
+    HashChunk(chunk.get());
+    if (!more) {
+      chunk->status = store::FromRocks(it->status(), "reading entries");
+      chunk->last = true;
+    }
+    if (!queue->Push(std::move(chunk)) || !more) return;
+  }
+}
+
+void WalkChunk(const Chunk& chunk, audit::ChainVerifier& chain, StoredLeaves& stored,
+               const VerifyOptions& options, uint64_t total, VerifyReport* report) {
+  const auto* data = reinterpret_cast<const uint8_t*>(chunk.bytes.data());
+  for (size_t i = 0; i < chunk.seqs.size() && !chain.full(); ++i) {
+    const uint64_t seq = chunk.seqs[i];
+    if (seq == kBadKey) {
       chain.AddProblem(Status::Corruption("a key in the entries column family is not a seq"));
       continue;
     }
-    const uint64_t seq = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()));
-    if (seq >= snapshot.size()) break;  // written after this snapshot's head? never; be safe
-    const bool good =
-        chain.Add(seq, std::string_view(it->value().data(), it->value().size()), stored.Get(seq));
-    if (good) {
+    const auto [offset, size] = chunk.spans[i];
+    if (chain.AddHashed(seq, std::span<const uint8_t>(data + offset, size), chunk.leaves[i],
+                        stored.Get(seq))) {
       CheckShape(chain, seq);
       const std::string date = chain.last().body().effective_date()->str();
-      if (report.first_effective_date.empty() || date < report.first_effective_date) {
-        report.first_effective_date = date;
+      if (report->first_effective_date.empty() || date < report->first_effective_date) {
+        report->first_effective_date = date;
       }
-      report.last_effective_date = std::max(report.last_effective_date, date);
+      report->last_effective_date = std::max(report->last_effective_date, date);
     }
     if (options.progress && chain.size() % kProgressEvery == 0) {
-      options.progress(chain.size(), snapshot.size());
+      options.progress(chain.size(), total);
     }
   }
-  LUMBUNG_RETURN_IF_ERROR(store::FromRocks(it->status(), "reading entries"));
+}
+
+// Walks every entry, reading and hashing ahead on a second thread.
+Status WalkEntries(const LedgerSnapshot& snapshot, audit::ChainVerifier& chain,
+                   const VerifyOptions& options, VerifyReport* report) {
+  StoredLeaves stored(snapshot);
+  ChunkQueue queue;
+  std::thread reader([&] { ReadEntries(snapshot, &queue); });
+  Status status;
+  for (;;) {
+    std::unique_ptr<Chunk> chunk = queue.Pop();
+    if (!chain.full()) WalkChunk(*chunk, chain, stored, options, snapshot.size(), report);
+    if (chunk->last) {
+      status = chunk->status;
+      break;
+    }
+    if (chain.full()) break;
+  }
+  queue.Stop();
+  reader.join();
+  return status;
+}
+
+}  // namespace
+
+Result<VerifyReport> VerifyLedger(const LedgerSnapshot& snapshot, const VerifyOptions& options) {
+  VerifyReport report;
+  report.entries = snapshot.size();
+  audit::ChainVerifier chain(options.problems_max);
+  store::CheckpointAudit checkpoints(snapshot, &chain);  // keeps the roots stored notes sign
+  LUMBUNG_RETURN_IF_ERROR(WalkEntries(snapshot, chain, options, &report));
   if (!chain.full()) chain.Finish(snapshot.size());
   report.root = chain.Root();
   if (chain.ok()) {
