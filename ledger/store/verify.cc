@@ -165,11 +165,11 @@ void WalkChunk(const Chunk& chunk, audit::ChainVerifier& chain, StoredLeaves& st
     if (chain.AddHashed(seq, std::span<const uint8_t>(data + offset, size), chunk.leaves[i],
                         stored.Get(seq))) {
       CheckShape(chain, seq);
-      const std::string date = chain.last().body().effective_date()->str();
+      const std::string_view date = chain.last().body().effective_date()->string_view();
       if (report->first_effective_date.empty() || date < report->first_effective_date) {
         report->first_effective_date = date;
       }
-      report->last_effective_date = std::max(report->last_effective_date, date);
+      if (date > report->last_effective_date) report->last_effective_date = date;
     }
     if (options.progress && chain.size() % kProgressEvery == 0) {
       options.progress(chain.size(), total);
