@@ -60,6 +60,7 @@ void AddVerifyCommands(CLI::App& app, Context& ctx);   // verify
 void AddRebuildCommands(CLI::App& app, Context& ctx);  // rebuild
 void AddServeCommands(CLI::App& app, Context& ctx);    // serve
 void AddTokenCommands(CLI::App& app, Context& ctx);    // token add/remove
+void AddEraseCommands(CLI::App& app, Context& ctx);    // erase
 
 }  // namespace lumbung::cli
 

@@ -1,6 +1,6 @@
 // The audit-facing subcommands of `lumbung` (DESIGN §7.1): checkpoint,
-// prove, export bundle, and verify --bundle. Kept apart from cli.h so each
-// group stays one file, as the others are.
+// prove, export (bundle, oversight, journal), receipt, and verify --bundle.
+// Kept apart from cli.h so each group stays one file, as the others are.
 
 #ifndef LUMBUNG_CLI_CLI_AUDIT_H_
 #define LUMBUNG_CLI_CLI_AUDIT_H_
@@ -13,7 +13,8 @@ namespace lumbung::cli {
 
 void AddCheckpointCommands(CLI::App& app, Context& ctx);  // checkpoint
 void AddProveCommands(CLI::App& app, Context& ctx);       // prove inclusion|consistency
-void AddExportCommands(CLI::App& app, Context& ctx);      // export bundle
+void AddExportCommands(CLI::App& app, Context& ctx);      // export bundle|oversight|journal
+void AddReceiptCommands(CLI::App& app, Context& ctx);     // receipt SEQ
 
 // `verify --bundle DIR [--vkey KEY] [--since NOTE_FILE]`; needs no ledger.
 struct BundleVerifyArgs {

@@ -8,7 +8,10 @@
 #include "lumbung/export/bundle.h"
 #include "lumbung/export/bundle_replay.h"
 #include "lumbung/export/journal.h"
+#include "lumbung/export/oversight.h"
+#include "lumbung/export/suppression.h"
 #include "lumbung/ledger/event_json.h"
+#include "lumbung/ledger/secrets.h"
 
 #include "cli_audit.h"
 
@@ -85,6 +88,48 @@ int ExportBundle(const Context& ctx, const ExportArgs& args) {
   return kExitOk;
 }
 
+struct OversightArgs {
+  std::string out;
+  std::string program;  // empty: every programme
+  int64_t k = exports::kOversightDefaultK;
+};
+
+// `export oversight`: at the checkpoint the bundle would be made at, so the
+// page's receipts verify against the same signed root.
+int ExportOversight(const Context& ctx, const OversightArgs& args) {
+  bool read_only = false;
+  auto ledger = OpenForExport(ctx, &read_only);
+  if (!ledger.ok()) return ReportError(ledger.status());
+  auto key = LoadSecret(PseudonymKeyPath(ctx.data_dir));
+  if (!key.ok()) return ReportError(key.status());
+  auto checkpoint = exports::ChooseBundleCheckpoint(**ledger, std::nullopt);
+  if (!checkpoint.ok()) return ReportError(checkpoint.status());
+  if (read_only) {
+    std::cerr << "lumbung: the ledger is in use by another process; exporting its stored "
+              << "checkpoint of size " << checkpoint->size << std::endl;
+  }
+  Progress progress("export");
+  exports::OversightOptions options;
+  options.k = args.k;
+  options.program_id = args.program;
+  options.pseudonym_key = *key;
+  options.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  auto info = exports::WriteOversight(*(*ledger)->Snapshot(), *checkpoint, args.out, options);
+  progress.Done();
+  if (!info.ok()) return ReportError(info.status());
+  std::cout << DumpJson(nlohmann::ordered_json{{"oversight", args.out},
+                                               {"tree_size", info->size},
+                                               {"root", audit::ToHex(info->root)},
+                                               {"programs", info->programs},
+                                               {"disbursements", info->disbursements},
+                                               {"codes", info->codes},
+                                               {"blocks", info->blocks},
+                                               {"files", info->files},
+                                               {"bytes", info->bytes}})
+            << std::endl;
+  return kExitOk;
+}
+
 struct JournalArgs {
   std::string out;  // empty: standard output
   std::optional<uint64_t> as_of_seq;
@@ -143,6 +188,22 @@ void AddExportCommands(CLI::App& app, Context& ctx) {
   bundle->callback([&ctx, args, size, size_option] {
     if (size_option->count() > 0) args->size = *size;
     ctx.run = [&ctx, args] { return ExportBundle(ctx, *args); };
+  });
+
+  auto* oversight = exp->add_subcommand(
+      "oversight", "write the public oversight folder (static page, figures, receipt proofs)");
+  auto oversight_args = std::make_shared<OversightArgs>();
+  oversight->add_option("--out", oversight_args->out, "the folder to create (must not exist)")
+      ->required();
+  oversight->add_option("--program", oversight_args->program,
+                        "only this programme (default: every programme)");
+  oversight
+      ->add_option("--k", oversight_args->k,
+                   "hide areas with fewer recipients than this (small-cell suppression)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, exports::kSuppressionKMax));
+  oversight->callback([&ctx, oversight_args] {
+    ctx.run = [&ctx, oversight_args] { return ExportOversight(ctx, *oversight_args); };
   });
 
   auto* journal = exp->add_subcommand(

@@ -6,6 +6,7 @@
 
 #include "lumbung/ledger/event_json.h"
 #include "lumbung/ledger/query.h"
+#include "lumbung/ledger/secrets.h"
 
 #include "cli_query.h"
 #include "query_table.h"
@@ -24,6 +25,7 @@ struct QueryArgs {
   std::string format = "json";
   std::string region;
   std::string group;
+  bool show_pii = false;
 };
 
 query::Options ToOptions(const QueryArgs& args) {
@@ -154,10 +156,19 @@ void AddProgramCommands(CLI::App& app, Context& ctx) {
   auto ben = std::make_shared<QueryArgs>();
   cmd = AddQuery(app, "beneficiary", "a beneficiary's statement with receipt codes",
                  {{"program", "programme id"}, {"beneficiary", "beneficiary id"}}, false, ben);
+  cmd->add_flag("--show-pii", ben->show_pii,
+                "add the personal data held for them (decrypted with keys/pii.key) and "
+                "whether it matches the enrolment's commitment");
   Register(
       cmd, ctx, ben,
-      [](const LedgerSnapshot& s, const QueryArgs& a) {
-        return query::Beneficiary(s, a.ids[0], a.ids[1], ToOptions(a));
+      [&ctx](const LedgerSnapshot& s, const QueryArgs& a) -> Result<Json> {
+        query::Options options = ToOptions(a);
+        Secret key{};
+        if (a.show_pii) {
+          LUMBUNG_ASSIGN_OR_RETURN(key, LoadSecret(PiiKeyPath(ctx.data_dir)));
+          options.pii_master_key = &key;
+        }
+        return query::Beneficiary(s, a.ids[0], a.ids[1], options);
       },
       DrawBeneficiary);
 }

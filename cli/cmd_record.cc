@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -5,6 +6,7 @@
 
 #include "lumbung/base/limits.h"
 #include "lumbung/ledger/event_json.h"
+#include "lumbung/ledger/pii.h"
 #include "lumbung/ledger/receipt.h"
 
 #include "cli.h"
@@ -70,6 +72,8 @@ int Record(const Context& ctx, const std::string& file) {
   auto ledger = OpenLedger(ctx, false);
   if (!ledger.ok()) return ReportError(ledger.status());
   const std::vector<size_t> numbers = lines->line_numbers;
+  const bool erases = std::any_of(lines->events.begin(), lines->events.end(),
+                                  [](const EventInput& e) { return IsPersonalDataErasure(e); });
   auto receipts = (*ledger)->Append(std::move(lines->events), CliActor());
   if (!receipts.ok()) {
     Status st = receipts.status();
@@ -88,6 +92,16 @@ int Record(const Context& ctx, const std::string& file) {
   if (replayed > 0) {
     std::cerr << "lumbung: " << replayed << " of " << receipts->size()
               << " events were already recorded; their original receipts are shown" << std::endl;
+  }
+  // An erasure deleted vault rows; their old bytes leave the disk now, as
+  // with `lumbung erase`.
+  if (erases) {
+    Status purged = (*ledger)->PurgeErasedPersonalData();
+    if (!purged.ok()) {
+      return ReportError(std::move(purged).Annotate(
+          "the events are recorded, but purging erased personal data from storage failed; "
+          "run `lumbung erase` for the same person to retry"));
+    }
   }
   return kExitOk;
 }

@@ -26,9 +26,11 @@ int main(int argc, char** argv) {
   AddTokenCommands(app, ctx);
   AddCheckpointCommands(app, ctx);
   AddProveCommands(app, ctx);
+  AddReceiptCommands(app, ctx);
   AddExportCommands(app, ctx);
   AddDemoCommands(app, ctx);
   AddImportCommands(app, ctx);
+  AddEraseCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

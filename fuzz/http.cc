@@ -39,6 +39,7 @@
 #include "lumbung/ledger/event_json.h"
 #include "lumbung/ledger/ledger.h"
 
+#include "../tests/seed_events.h"
 #include "fuzz.h"
 
 namespace {
@@ -55,20 +56,6 @@ constexpr auto kAnswerTimeout = std::chrono::seconds(60);
 constexpr std::string_view kTokens[][2] = {{"officer", "lmb_fuzz_officer"},
                                            {"auditor", "lmb_fuzz_auditor"},
                                            {"public", "lmb_fuzz_public"}};
-
-constexpr std::string_view kSeedEvents[] = {
-    R"({"type":"ProgramOpened","event_id":"seed-1","effective_date":"2026-01-02","program_id":"pkh","name":"PKH","kind":"CONDITIONAL_CASH","unit":"IDR","legal_basis":"SK 1"})",
-    R"({"type":"FundsAllocated","event_id":"seed-2","effective_date":"2026-01-03","program_id":"pkh","funder":"apbn","amount":10000000,"reference":"DIPA 1"})",
-    R"({"type":"CycleOpened","event_id":"seed-3","effective_date":"2026-01-04","program_id":"pkh","cycle":"2026-01","planned_count":100,"planned_amount":9000000})",
-    R"({"type":"BeneficiaryEnrolled","event_id":"seed-4","effective_date":"2026-01-05","program_id":"pkh","beneficiary_id":"hh-1","region_code":"31.75.07.1005.03.005","source":"DTSEN"})",
-    R"({"type":"AidDisbursed","event_id":"seed-5","effective_date":"2026-01-06","program_id":"pkh","beneficiary_id":"hh-1","cycle":"2026-01","amount":750000,"channel":"BANK"})",
-    R"({"type":"ProgramOpened","event_id":"seed-6","effective_date":"2026-01-02","program_id":"uep","name":"UEP","kind":"ROTATING_CAPITAL","unit":"IDR","legal_basis":"SK 2"})",
-    R"({"type":"FundsAllocated","event_id":"seed-7","effective_date":"2026-01-03","program_id":"uep","funder":"apbd","amount":5000000,"reference":"DPA 1"})",
-    R"({"type":"GroupFormed","event_id":"seed-8","effective_date":"2026-01-04","group_id":"kube","name":"KUBE Mawar","region_code":"31.75.07.1005.03"})",
-    R"({"type":"CapitalGranted","event_id":"seed-9","effective_date":"2026-01-05","program_id":"uep","group_id":"kube","amount":3000000})",
-    R"({"type":"MemberJoined","event_id":"seed-10","effective_date":"2026-01-05","group_id":"kube","member_id":"m1","role":"CHAIR"})",
-    R"({"type":"LoanIssued","event_id":"seed-11","effective_date":"2026-01-06","loan_id":"l1","group_id":"kube","member_id":"m1","principal":1000000,"installments":10,"period_days":7,"first_due_date":"2026-01-13","purpose":"warung"})",
-};
 
 // The ledger, its tokens and the API in front of them.
 class World {
@@ -96,7 +83,8 @@ class World {
                                                lumbung::api::ApiLimits{});
 
     std::vector<lumbung::EventInput> events;
-    for (std::string_view e : kSeedEvents) events.push_back(lumbung::DecodeEventJson(e));
+    for (std::string_view e : lumbung::testing::kSeedEvents)
+      events.push_back(lumbung::DecodeEventJson(e));
     FUZZ_CHECK(ledger_->Append(std::move(events), "seed").ok());
     FUZZ_CHECK(lumbung::SignCheckpoint(*ledger_).ok());
   }

@@ -5,11 +5,26 @@
 
 #include <catch2/catch.hpp>
 
+#include "lumbung/audit/chain.h"
 #include "lumbung/ledger/checkpoint.h"
+#include "lumbung/ledger/receipt.h"
+
+#include "seed_events.h"
 
 namespace lumbung::testing {
 
 using api::Role;
+
+namespace {
+
+// The receipt code of entry `seq`.
+std::string ReceiptOf(const Ledger& ledger, uint64_t seq) {
+  audit::VerifiedEntry entry;
+  REQUIRE(ledger.Snapshot()->GetEntry(seq, &entry).ok());
+  return ReceiptCode(audit::LeafHash(entry.bytes()));
+}
+
+}  // namespace
 
 ApiFixture::ApiFixture(api::ApiLimits limits, LedgerOptions options) {
   REQUIRE(Ledger::Init(dir_.path(), "lumbung.example/api-test").ok());
@@ -31,21 +46,8 @@ ApiFixture::~ApiFixture() {
 }
 
 void ApiFixture::Seed() {
-  const std::string events[] = {
-      R"({"type":"ProgramOpened","event_id":"seed-1","effective_date":"2026-01-02","program_id":"pkh","name":"PKH","kind":"CONDITIONAL_CASH","unit":"IDR","legal_basis":"SK 1"})",
-      R"({"type":"FundsAllocated","event_id":"seed-2","effective_date":"2026-01-03","program_id":"pkh","funder":"apbn","amount":10000000,"reference":"DIPA 1"})",
-      R"({"type":"CycleOpened","event_id":"seed-3","effective_date":"2026-01-04","program_id":"pkh","cycle":"2026-01","planned_count":100,"planned_amount":9000000})",
-      R"({"type":"BeneficiaryEnrolled","event_id":"seed-4","effective_date":"2026-01-05","program_id":"pkh","beneficiary_id":"hh-1","region_code":"31.75.07.1005.03.005","source":"DTSEN"})",
-      R"({"type":"AidDisbursed","event_id":"seed-5","effective_date":"2026-01-06","program_id":"pkh","beneficiary_id":"hh-1","cycle":"2026-01","amount":750000,"channel":"BANK"})",
-      R"({"type":"ProgramOpened","event_id":"seed-6","effective_date":"2026-01-02","program_id":"uep","name":"UEP","kind":"ROTATING_CAPITAL","unit":"IDR","legal_basis":"SK 2"})",
-      R"({"type":"FundsAllocated","event_id":"seed-7","effective_date":"2026-01-03","program_id":"uep","funder":"apbd","amount":5000000,"reference":"DPA 1"})",
-      R"({"type":"GroupFormed","event_id":"seed-8","effective_date":"2026-01-04","group_id":"kube","name":"KUBE Mawar","region_code":"31.75.07.1005.03"})",
-      R"({"type":"CapitalGranted","event_id":"seed-9","effective_date":"2026-01-05","program_id":"uep","group_id":"kube","amount":3000000})",
-      R"({"type":"MemberJoined","event_id":"seed-10","effective_date":"2026-01-05","group_id":"kube","member_id":"m1","role":"CHAIR"})",
-      R"({"type":"LoanIssued","event_id":"seed-11","effective_date":"2026-01-06","loan_id":"l1","group_id":"kube","member_id":"m1","principal":1000000,"installments":10,"period_days":7,"first_due_date":"2026-01-13","purpose":"warung"})",
-  };
   std::vector<EventInput> batch;
-  for (const auto& e : events) batch.push_back(DecodeEventJson(e));
+  for (std::string_view e : testing::kSeedEvents) batch.push_back(DecodeEventJson(e));
   REQUIRE(ledger_->Append(std::move(batch), "seed").ok());
   REQUIRE(SignCheckpoint(*ledger_).ok());
 }
@@ -91,6 +93,8 @@ std::vector<ApiFixture::RouteCase> ApiFixture::Cases() {
       {"GET", "/v1/proofs/inclusion?seq=2", all},
       {"GET", "/v1/proofs/consistency?old=2", all},
       {"GET", "/v1/exports/bundle", readers},
+      {"GET", "/v1/exports/oversight", all},
+      {"GET", "/v1/receipts/" + ReceiptOf(*ledger_, 5), all},
   };
   RouteCase post{"POST", "/v1/events", officer};
   post.body = [this] {

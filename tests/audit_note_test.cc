@@ -190,7 +190,7 @@ TEST_CASE("a generated key signs notes that open with its verifier", "[note]") {
         signer.verifier().public_key());
 }
 
-TEST_CASE("a note text may contain blank lines; the last one separates the signatures", "[note]") {
+TEST_CASE("a note text may contain blank lines, the last one separates the signatures", "[note]") {
   const NoteSigner signer = MustGenerate("poet");
   const std::string text = "Ognuno sta solo\n\ned \xC3\xA8 subito sera.\n";
   const std::vector<NoteVerifierKey> known = {signer.verifier()};

@@ -64,7 +64,7 @@ std::vector<json> LedgerEvents(const LedgerSnapshot& snapshot) {
 
 }  // namespace
 
-TEST_CASE("demo: the same options give the same lines; another seed gives others", "[demo]") {
+TEST_CASE("demo: the same options give the same lines, another seed gives others", "[demo]") {
   const auto first = AllLines(SmallDemo(7));
   const auto again = AllLines(SmallDemo(7));
   const auto other = AllLines(SmallDemo(8));

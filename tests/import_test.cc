@@ -59,7 +59,7 @@ std::string Rows(size_t count, size_t bad_at = 0, const std::string& bad_row = "
 
 }  // namespace
 
-TEST_CASE("import: headers are matched by alias and case; other columns are ignored", "[import]") {
+TEST_CASE("import: headers are matched by alias and case, other columns are ignored", "[import]") {
   // An Indonesian-locale spreadsheet: semicolons, a byte-order mark, CRLF,
   // names the office keeps beside the data.
   const auto file = ParsePay(
@@ -251,7 +251,7 @@ struct Office {
 }  // namespace
 
 TEST_CASE(
-    "import: a 50000-row list with one bad row writes nothing and names it; fixed it is one batch",
+    "import: a 50000-row list with one bad row writes nothing and names it, fixed it is one batch",
     "[import]") {
   constexpr size_t kRows = 50'000;
   constexpr size_t kBadLine = 25'001;
@@ -280,7 +280,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("import: a list with a mistyped row records nothing; imported twice it records once",
+TEST_CASE("import: a list with a mistyped row records nothing, imported twice it records once",
           "[import]") {
   constexpr size_t kRows = 2'000;
   Office office(kRows, /*enrol_by_import=*/true);

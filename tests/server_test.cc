@@ -138,7 +138,7 @@ TEST_CASE("server: a slow client gets 408 when its header does not arrive in tim
   CHECK(json::parse(res.body())["error"]["code"] == "request_timeout");
 }
 
-TEST_CASE("server: connections beyond the cap are answered 503; idle ones are closed", "[server]") {
+TEST_CASE("server: connections beyond the cap are answered 503, idle ones are closed", "[server]") {
   testing::ApiFixture f;
   ServerOptions options;
   options.connections_max = 4;

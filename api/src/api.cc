@@ -2,10 +2,14 @@
 
 #include "lumbung/api/api.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <iostream>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -17,11 +21,13 @@
 #include "lumbung/ledger/checkpoint.h"
 #include "lumbung/ledger/domain/rows.h"
 #include "lumbung/ledger/event_json.h"
+#include "lumbung/ledger/pii.h"
 #include "lumbung/ledger/projection.h"
 #include "lumbung/ledger/proof.h"
 #include "lumbung/ledger/query.h"
 #include "lumbung/ledger/receipt.h"
 
+#include "oversight_routes.h"
 #include "routes.h"
 #include <stdlib.h>
 
@@ -69,13 +75,92 @@ Response FromStatus(const Status& status) {
   return r;
 }
 
+namespace {
+
+// Runs Ledger::PurgeErasedPersonalData on its own thread, off the I/O
+// threads, after an erasure posted over HTTP has committed. Requests that
+// arrive while a purge runs fold into one more run. The writer's
+// completion callbacks hold only the shared Signal, which outlives the
+// worker harmlessly: the ledger may finish queued appends after the Api is
+// gone (an erasure acknowledged then is purged by the next purge).
+class PurgeWorker {
+ public:
+  struct Signal {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool requested = false;  // guarded by mu
+    bool stopping = false;   // guarded by mu
+    void Request() {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        requested = true;
+      }
+      cv.notify_all();
+    }
+  };
+
+  explicit PurgeWorker(Ledger& ledger)
+      : ledger_(ledger), signal_(std::make_shared<Signal>()), thread_([this] { Loop(); }) {}
+  ~PurgeWorker() {
+    {
+      std::lock_guard<std::mutex> lock(signal_->mu);
+      signal_->stopping = true;
+    }
+    signal_->cv.notify_all();
+    thread_.join();
+  }
+  PurgeWorker(const PurgeWorker&) = delete;
+  PurgeWorker& operator=(const PurgeWorker&) = delete;
+
+  const std::shared_ptr<Signal>& signal() const { return signal_; }
+
+ private:
+  // A purge answers Busy while a reader holds a view from before the
+  // erasure; a few spaced attempts outlast any request's snapshot.
+  static constexpr int kAttemptsMax = 10;
+  static constexpr auto kRetryDelay = std::chrono::seconds(1);
+
+  void Loop() {
+    std::unique_lock<std::mutex> lock(signal_->mu);
+    for (;;) {
+      signal_->cv.wait(lock, [this] { return signal_->requested || signal_->stopping; });
+      if (!signal_->requested) return;  // stopping, nothing asked
+      signal_->requested = false;
+      lock.unlock();
+      Purge();
+      lock.lock();
+    }
+  }
+
+  void Purge() {
+    Status st;
+    for (int attempt = 1; attempt <= kAttemptsMax; ++attempt) {
+      st = ledger_.PurgeErasedPersonalData();
+      if (!st.IsBusy()) break;
+      std::unique_lock<std::mutex> lock(signal_->mu);
+      if (signal_->cv.wait_for(lock, kRetryDelay, [this] { return signal_->stopping; })) break;
+    }
+    if (!st.ok()) {
+      std::cerr << "lumbung: purging erased personal data from storage failed: " << st.ToString()
+                << std::endl;
+    }
+  }
+
+  Ledger& ledger_;
+  std::shared_ptr<Signal> signal_;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
+}  // namespace
+
 struct Api::Impl {
   Impl(Ledger& l, TokenStore& t, Metrics& m, ApiLimits lim)
-      : ledger(l), tokens(t), metrics(m), limits(lim) {}
+      : ledger(l), tokens(t), metrics(m), limits(lim), purge(l) {}
   Ledger& ledger;
   TokenStore& tokens;
   Metrics& metrics;
   ApiLimits limits;
+  PurgeWorker purge;
   Router router;
   Api* api = nullptr;
   std::function<uint64_t()> connections;
@@ -149,9 +234,17 @@ void PostEvents(Call& c) {
   }
   const std::string actor = "token:" + c.token_name;
   auto respond = c.respond;
+  // An erasure deleted a vault row; its bytes leave the disk once the
+  // batch has committed, on the purge worker.
+  std::shared_ptr<PurgeWorker::Signal> purge;
+  if (std::any_of(events.begin(), events.end(),
+                  [](const EventInput& e) { return IsPersonalDataErasure(e); })) {
+    purge = c.api.purge.signal();
+  }
   c.api.ledger.AppendAsync(std::move(events), actor,
-                           [respond, single](Result<std::vector<Receipt>> result) {
+                           [respond, single, purge](Result<std::vector<Receipt>> result) {
                              if (!result.ok()) return respond(FromStatus(result.status()));
+                             if (purge) purge->Request();
                              if (single && result->size() == 1) {
                                return respond(Json(ReceiptJson(result->front()), 201));
                              }
@@ -159,6 +252,34 @@ void PostEvents(Call& c) {
                              for (const Receipt& r : *result) out.push_back(ReceiptJson(r));
                              respond(Json(out, 201));
                            });
+}
+
+// A beneficiary's statement; with ?show_pii=true (officers only) also the
+// personal data held for them (query::Beneficiary).
+void GetBeneficiary(Call& c) {
+  auto o = QueryOptions(c.params);
+  if (!o.ok()) return c.respond(FromStatus(o.status()));
+  const std::string* show = c.params.Get("show_pii");
+  if (show != nullptr && *show != "true" && *show != "false") {
+    return c.respond(
+        ErrorResponse(400, "invalid_field", "show_pii must be true or false", "show_pii"));
+  }
+  Secret key{};
+  if (show != nullptr && *show == "true") {
+    if (c.role != Role::kOfficer) {
+      return c.respond(ErrorResponse(403, "forbidden",
+                                     "only the officer role may see personal data", "show_pii"));
+    }
+    auto loaded = LoadSecret(PiiKeyPath(c.api.ledger.dir()));
+    if (!loaded.ok()) return c.respond(FromStatus(loaded.status()));
+    key = *loaded;
+    o->pii_master_key = &key;
+  }
+  Response r = JsonOrError(
+      query::Beneficiary(*c.api.ledger.Snapshot(), c.path("program"), c.path("id"), *o));
+  // Personal data must not linger in a proxy's or browser's cache.
+  if (o->pii_master_key != nullptr) r.headers.emplace_back("Cache-Control", "no-store");
+  c.respond(std::move(r));
 }
 
 void GetEntries(Call& c) {
@@ -333,6 +454,10 @@ std::optional<TokenInfo> TokenLookup(Api::Impl& api, std::string_view token) {
   return api.tokens.Lookup(token);
 }
 
+Ledger& ApiLedger(Api::Impl& api) {
+  return api.ledger;
+}
+
 Metrics::Gauges Call::gauges() const {
   return api.api->SampleGauges();
 }
@@ -384,14 +509,8 @@ void Api::Impl::Register() {
               query::Cycle(*c.api.ledger.Snapshot(), c.path("id"), c.path("cycle"), *o)));
         },
         {"as_of_seq"});
-  r.Add("GET", "/v1/beneficiaries/{program}/{id}", kReaders,
-        [](Call& c) {
-          auto o = QueryOptions(c.params);
-          if (!o.ok()) return c.respond(FromStatus(o.status()));
-          c.respond(JsonOrError(
-              query::Beneficiary(*c.api.ledger.Snapshot(), c.path("program"), c.path("id"), *o)));
-        },
-        {"as_of_seq"});
+  r.Add("GET", "/v1/beneficiaries/{program}/{id}", kReaders, [](Call& c) { GetBeneficiary(c); },
+        {"as_of_seq", "show_pii"});
   r.Add("GET", "/v1/groups/{id}", kReaders,
         [](Call& c) {
           auto o = QueryOptions(c.params);
@@ -427,6 +546,8 @@ void Api::Impl::Register() {
   r.Add("GET", "/v1/proofs/inclusion", kAll, [](Call& c) { GetInclusion(c); }, {"seq", "size"});
   r.Add("GET", "/v1/proofs/consistency", kAll, [](Call& c) { GetConsistency(c); }, {"old", "new"});
   r.Add("GET", "/v1/exports/bundle", kReaders, [](Call& c) { GetBundle(c); });
+  r.Add("GET", "/v1/exports/oversight", kAll, [](Call& c) { GetOversight(c); }, {"program"});
+  r.Add("GET", "/v1/receipts/{code}", kAll, [](Call& c) { GetReceipt(c); });
 }
 
 }  // namespace lumbung::api

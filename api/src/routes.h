@@ -25,6 +25,8 @@ inline constexpr Roles kOfficer = static_cast<Roles>(Role::kOfficer);
 Result<uint64_t> ParseUint(std::string_view text, std::string_view name);
 // The role and name of a bearer token (defined with Api::Impl in api.cc).
 std::optional<TokenInfo> TokenLookup(Api::Impl& api, std::string_view token);
+// The ledger the API serves (defined with Api::Impl in api.cc).
+Ledger& ApiLedger(Api::Impl& api);
 
 // Query parameters. Unknown names are refused by the router (a typo must
 // not silently become a default).

@@ -1,9 +1,10 @@
-// A bundle folder as a tar stream, through libarchive (POSIX pax format,
-// which is plain ustar whenever the names fit, as they do here).
+// A bundle or oversight folder as a tar stream, through libarchive (POSIX
+// pax format, which is plain ustar whenever the names fit, as they do here).
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include <archive_entry.h>
 
 #include "lumbung/export/bundle.h"
+#include "lumbung/export/oversight.h"
 
 #include "out_file.h"
 #include <fcntl.h>
@@ -117,9 +119,25 @@ Status AddFile(archive* a, const Sink& sink, const std::string& dir, const std::
   return status;
 }
 
+// Every file and folder under `dir`, relative to it, sorted; a folder's
+// name ends in '/' (and so sorts before what it holds).
+Result<std::vector<std::string>> FolderNames(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().lexically_relative(dir).string();
+    if (it->is_directory(ec) && !it->is_symlink(ec)) name += '/';
+    names.push_back(std::move(name));
+  }
+  if (ec) return Status::IOError("cannot list " + dir + ": " + ec.message());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 // Every entry of the tar, up to (not including) its end-of-archive blocks.
 Status WriteEntries(archive* a, Sink* sink, const std::string& bundle_dir, std::string_view prefix,
-                    int64_t mtime_seconds) {
+                    int64_t mtime_seconds, const std::vector<std::string>& names) {
   if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
       archive_write_open(a, sink, nullptr, WriteCallback, nullptr) != ARCHIVE_OK) {
     return ArchiveError(a, *sink, "starting");
@@ -127,7 +145,7 @@ Status WriteEntries(archive* a, Sink* sink, const std::string& bundle_dir, std::
   const std::string top = std::string(prefix) + "/";
   EntryPtr folder = NewEntry(top, 0, /*folder=*/true, mtime_seconds);
   if (archive_write_header(a, folder.get()) != ARCHIVE_OK) return ArchiveError(a, *sink, top);
-  for (const std::string& name : TarNames()) {
+  for (const std::string& name : names) {
     if (name.ends_with('/')) {
       EntryPtr sub = NewEntry(top + name, 0, /*folder=*/true, mtime_seconds);
       if (archive_write_header(a, sub.get()) != ARCHIVE_OK) return ArchiveError(a, *sink, name);
@@ -138,10 +156,9 @@ Status WriteEntries(archive* a, Sink* sink, const std::string& bundle_dir, std::
   return Status();
 }
 
-}  // namespace
-
-Status WriteBundleTar(const std::string& bundle_dir, std::string_view prefix, int64_t mtime_seconds,
-                      const std::function<Status(std::string_view)>& write) {
+Status WriteTar(const std::string& bundle_dir, std::string_view prefix, int64_t mtime_seconds,
+                const std::vector<std::string>& names,
+                const std::function<Status(std::string_view)>& write) {
   if (!audit::IsValidBundleFileName(prefix)) {
     std::string message(prefix);  // appends only: GCC 12's false -Wrestrict on "a" + string
     message += " cannot name the tar's folder";
@@ -152,7 +169,7 @@ Status WriteBundleTar(const std::string& bundle_dir, std::string_view prefix, in
   Sink sink{&write, Status()};
   ArchivePtr a(archive_write_new());
   if (a == nullptr) return Status::Internal("libarchive could not start a tar");
-  Status status = WriteEntries(a.get(), &sink, bundle_dir, prefix, mtime_seconds);
+  Status status = WriteEntries(a.get(), &sink, bundle_dir, prefix, mtime_seconds, names);
   if (!status.ok()) {
     // Close all the same: after a failure libarchive's free() skips the
     // close that releases its buffers. The sink is shut first, so no
@@ -165,18 +182,43 @@ Status WriteBundleTar(const std::string& bundle_dir, std::string_view prefix, in
   return Status();
 }
 
-Status WriteBundleTarFile(const std::string& bundle_dir, std::string_view prefix,
-                          int64_t mtime_seconds, const std::string& tar_path) {
+using TarWriter = Status (*)(const std::string&, std::string_view, int64_t,
+                             const std::function<Status(std::string_view)>&);
+
+Status WriteTarFile(TarWriter tar, const std::string& dir, std::string_view prefix,
+                    int64_t mtime_seconds, const std::string& tar_path) {
   internal::OutFile out;
   LUMBUNG_ASSIGN_OR_RETURN(const std::string temp, out.OpenTempSibling(tar_path));
   internal::TempGuard guard(temp);
   LUMBUNG_RETURN_IF_ERROR(
-      WriteBundleTar(bundle_dir, prefix, mtime_seconds,
-                     [&out](std::string_view data) { return out.Write(data); }));
+      tar(dir, prefix, mtime_seconds, [&out](std::string_view data) { return out.Write(data); }));
   LUMBUNG_RETURN_IF_ERROR(out.Close().status());
   LUMBUNG_RETURN_IF_ERROR(internal::Publish(temp, tar_path));
   guard.Release();
   return Status();
+}
+
+}  // namespace
+
+Status WriteBundleTar(const std::string& bundle_dir, std::string_view prefix, int64_t mtime_seconds,
+                      const std::function<Status(std::string_view)>& write) {
+  return WriteTar(bundle_dir, prefix, mtime_seconds, TarNames(), write);
+}
+
+Status WriteBundleTarFile(const std::string& bundle_dir, std::string_view prefix,
+                          int64_t mtime_seconds, const std::string& tar_path) {
+  return WriteTarFile(WriteBundleTar, bundle_dir, prefix, mtime_seconds, tar_path);
+}
+
+Status WriteOversightTar(const std::string& dir, std::string_view prefix, int64_t mtime_seconds,
+                         const std::function<Status(std::string_view)>& write) {
+  LUMBUNG_ASSIGN_OR_RETURN(const std::vector<std::string> names, FolderNames(dir));
+  return WriteTar(dir, prefix, mtime_seconds, names, write);
+}
+
+Status WriteOversightTarFile(const std::string& dir, std::string_view prefix, int64_t mtime_seconds,
+                             const std::string& tar_path) {
+  return WriteTarFile(WriteOversightTar, dir, prefix, mtime_seconds, tar_path);
 }
 
 }  // namespace lumbung::exports

@@ -9,6 +9,7 @@
 #include "lumbung/export/embedded_schemas.h"
 #include "lumbung/export/entry_json.h"
 
+#include "identity.h"
 #include "out_file.h"
 
 namespace lumbung::exports {
@@ -19,44 +20,9 @@ namespace files = audit::bundle_files;
 
 constexpr uint64_t kProgressEvery = 16384;
 
-struct Identity {
-  std::string origin;
-  std::string verifier_key;
-};
-
 template <size_t N>
 std::string_view Text(const unsigned char (&bytes)[N]) {
   return std::string_view(reinterpret_cast<const char*>(bytes), N);
-}
-
-Result<Identity> ReadIdentity(const LedgerSnapshot& snapshot) {
-  audit::VerifiedEntry entry;
-  LUMBUNG_RETURN_IF_ERROR(snapshot.GetEntry(0, &entry));
-  const fb::LedgerOpened* opened = entry.body().event_as_LedgerOpened();
-  if (opened == nullptr) return Status::Corruption("entry 0 is not LedgerOpened").WithSeq(0);
-  return Identity{opened->origin()->str(), opened->verifier_key()->str()};
-}
-
-// The checkpoint must be this ledger's, signed by its key, of `size` and
-// `root`, and within the snapshot: a bundle never carries a note that its
-// own verifier would refuse.
-Status CheckCheckpoint(const LedgerSnapshot& snapshot, const Identity& identity,
-                       const SignedCheckpoint& checkpoint) {
-  if (checkpoint.size == 0 || checkpoint.size > snapshot.size()) {
-    return Status::InvalidArgument("a bundle of " + std::to_string(checkpoint.size) +
-                                   " entries cannot be made from a log of " +
-                                   std::to_string(snapshot.size()));
-  }
-  LUMBUNG_ASSIGN_OR_RETURN(const audit::NoteVerifierKey key,
-                           audit::NoteVerifierKey::Parse(identity.verifier_key));
-  LUMBUNG_ASSIGN_OR_RETURN(const audit::OpenedNote opened,
-                           audit::OpenNote(checkpoint.note, std::span(&key, 1)));
-  LUMBUNG_ASSIGN_OR_RETURN(const audit::Checkpoint parsed, audit::ParseCheckpoint(opened.text));
-  if (parsed.origin != identity.origin || parsed.size != checkpoint.size ||
-      parsed.root != checkpoint.root) {
-    return Status::Corruption("the checkpoint's note does not match its size and root");
-  }
-  return Status();
 }
 
 std::string Readme(const BundleInfo& info) {
@@ -214,8 +180,8 @@ Result<SignedCheckpoint> ChooseBundleCheckpoint(const Ledger& ledger,
 
 Result<BundleInfo> WriteBundle(const LedgerSnapshot& snapshot, const SignedCheckpoint& checkpoint,
                                const std::string& out_dir, const BundleOptions& options) {
-  LUMBUNG_ASSIGN_OR_RETURN(const Identity identity, ReadIdentity(snapshot));
-  LUMBUNG_RETURN_IF_ERROR(CheckCheckpoint(snapshot, identity, checkpoint));
+  LUMBUNG_ASSIGN_OR_RETURN(const internal::Identity identity, internal::ReadIdentity(snapshot));
+  LUMBUNG_RETURN_IF_ERROR(internal::CheckCheckpoint(snapshot, identity, checkpoint));
   std::error_code ec;
   if (fs::exists(fs::symlink_status(out_dir, ec))) {
     return Status::FailedPrecondition(out_dir + " already exists");

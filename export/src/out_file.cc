@@ -89,6 +89,14 @@ Result<audit::Hash> OutFile::Close() {
   return digest_->Final();
 }
 
+Status OutFile::CloseUnsynced() {
+  LUMBUNG_RETURN_IF_ERROR(Flush());
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) return Errno("cannot close", path_);
+  return Status();
+}
+
 Result<audit::Hash> WriteNewFile(const std::string& path, std::string_view data) {
   OutFile file;
   LUMBUNG_RETURN_IF_ERROR(file.Open(path));
@@ -111,6 +119,15 @@ Status SyncFolder(const std::string& path) {
   const int synced = ::fsync(fd);
   ::close(fd);
   if (synced != 0) return Errno("cannot sync", path);
+  return Status();
+}
+
+Status SyncFileSystem(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open", path);
+  const int synced = ::syncfs(fd);
+  ::close(fd);
+  if (synced != 0) return Errno("cannot sync the file system of", path);
   return Status();
 }
 

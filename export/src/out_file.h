@@ -38,6 +38,9 @@ class OutFile {
   Status Write(std::string_view data);
   // Flushes, syncs and closes; returns the SHA-256 of all bytes written.
   Result<audit::Hash> Close();
+  // Flushes and closes without syncing: for exports of many small files,
+  // made durable at once by SyncFileSystem before they are published.
+  Status CloseUnsynced();
   uint64_t bytes() const { return bytes_; }
 
  private:
@@ -57,6 +60,9 @@ Result<audit::Hash> WriteNewFile(const std::string& path, std::string_view data)
 Result<std::string> MakeTempSibling(const std::string& target);
 // Syncs `path` (a folder) so the names in it are durable.
 Status SyncFolder(const std::string& path);
+// Syncs the whole file system that holds `path` (syncfs): one call instead
+// of one fsync per file, for a folder of a thousand small files.
+Status SyncFileSystem(const std::string& path);
 // Renames `temp` to `target` (which must not exist) and syncs the parent.
 Status Publish(const std::string& temp, const std::string& target);
 

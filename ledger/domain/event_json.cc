@@ -268,16 +268,29 @@ Status EncodeBody(const ordered_json& obj, std::string* body, std::optional<Pers
   if (memo != obj.end() && memo->get_ref<const std::string&>().size() > 4 * limits::kMemoCharsMax) {
     return Bad("too_long", "memo", "memo is too long");
   }
+  // With pii, the body carries a placeholder commitment of 32 zero bytes:
+  // the writer seals the data and patches the real commitment into its copy
+  // (it needs the vault's fresh salt, which the decoder cannot know).
+  ordered_json with_placeholder;
+  const ordered_json* fields = &obj;
   if (enrolment && obj.contains("pii")) {
+    if (obj.contains("pii_commitment")) {
+      return Bad("invalid_field", "pii_commitment",
+                 "give either pii (the ledger computes the commitment) or pii_commitment, "
+                 "not both");
+    }
     PersonalData data;
     LUMBUNG_RETURN_IF_ERROR(DecodePii(obj["pii"], &data));
     *pii = std::move(data);
+    with_placeholder = obj;
+    with_placeholder["pii_commitment"] = std::string(2 * 32, '0');
+    fields = &with_placeholder;
   }
   flatbuffers::FlatBufferBuilder fbb(512);
   fbb.ForceDefaults(true);
   Encoder encoder(&fbb);
   flatbuffers::uoffset_t table = 0;
-  LUMBUNG_RETURN_IF_ERROR(encoder.Table(obj, *event, "", 0, &table));
+  LUMBUNG_RETURN_IF_ERROR(encoder.Table(*fields, *event, "", 0, &table));
   // event_id was checked by the caller; a non-string here only ever happens
   // together with an event_id_error, which is reported first.
   const auto id = obj.find("event_id");

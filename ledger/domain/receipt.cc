@@ -41,14 +41,32 @@ std::string Format(const int* digits) {
 
 }  // namespace
 
-std::string ReceiptCode(const audit::Hash& leaf_hash) {
+constexpr int kValueBits = 5 * kReceiptDigits;
+static_assert(kValueBits == 50);
+
+uint64_t ReceiptValue(const audit::Hash& leaf_hash) {
   uint64_t bits = 0;
   for (int i = 0; i < 8; ++i) bits = bits << 8 | leaf_hash[static_cast<size_t>(i)];
+  return bits >> (64 - kValueBits);
+}
+
+std::string ReceiptCode(const audit::Hash& leaf_hash) {
+  const uint64_t value = ReceiptValue(leaf_hash);
   int digits[kReceiptDigits];
   for (size_t i = 0; i < kReceiptDigits; ++i) {
-    digits[i] = static_cast<int>(bits >> (64 - 5 * (i + 1)) & 31);
+    digits[i] = static_cast<int>(value >> (kValueBits - 5 * (i + 1)) & 31);
   }
   return Format(digits);
+}
+
+std::optional<uint64_t> ReceiptCodeValue(std::string_view typed) {
+  const std::optional<std::string> code = NormalizeReceiptCode(typed);
+  if (!code) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : code->substr(0, 11)) {  // XXXXX-XXXXX, before the check digit
+    if (c != '-') value = value << 5 | static_cast<uint64_t>(DigitValue(c));
+  }
+  return value;
 }
 
 std::optional<std::string> NormalizeReceiptCode(std::string_view typed) {

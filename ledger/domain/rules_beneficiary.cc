@@ -43,6 +43,9 @@ Status DomainRules::BeneficiaryEnrolled(const fb::BeneficiaryEnrolled& e) {
   Set(b->enrolled_seq, seq_);
   Set(b->exit_reason, uint8_t{0});
   Set(b->exited_seq, uint64_t{0});
+  // A return with new personal data (its commitment) after an erasure: that
+  // data is held again, and may itself be erased.
+  if (e.pii_commitment() != nullptr) Set(b->erased, false);
   RegionRec& r = Region(*p, b->region_code);
   LUMBUNG_RETURN_IF_ERROR(Add(r.enrolled, 1, "beneficiary_id"));
   LUMBUNG_RETURN_IF_ERROR(Add(p->enrolled, 1, "beneficiary_id"));

@@ -7,6 +7,7 @@
 
 #include "lumbung/audit/hash.h"
 #include "lumbung/ledger/event_json.h"
+#include "lumbung/ledger/pii.h"
 #include "lumbung/ledger/receipt.h"
 
 #include "query_internal.h"
@@ -102,11 +103,67 @@ Json Enrolment(const domain::ProgramRec& p, const domain::BeneficiaryRec& b) {
   return out;
 }
 
+// Whether the commitment in the enrolment entry at `seq` is the one the
+// held salt and data give.
+Result<bool> CommitmentVerified(const LedgerSnapshot& snapshot, uint64_t seq,
+                                const HeldPersonalData& held) {
+  audit::VerifiedEntry entry;
+  LUMBUNG_RETURN_IF_ERROR(snapshot.GetEntry(seq, &entry));
+  const fb::BeneficiaryEnrolled* enrolment = entry.body().event_as_BeneficiaryEnrolled();
+  if (enrolment == nullptr || enrolment->pii_commitment() == nullptr) return false;
+  const audit::Hash recomputed = PiiCommitment(held.salt, held.data);
+  return std::equal(recomputed.begin(), recomputed.end(),
+                    enrolment->pii_commitment()->bytes()->begin());
+}
+
+// The last PersonalDataErased among the statement's entries.
+Result<Json> Erasure(const LedgerSnapshot& snapshot, const Json& lines) {
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    if ((*it)["type"] != "PersonalDataErased") continue;
+    const uint64_t seq = (*it)["seq"].get<uint64_t>();
+    audit::VerifiedEntry entry;
+    LUMBUNG_RETURN_IF_ERROR(snapshot.GetEntry(seq, &entry));
+    return Json{
+        {"seq", seq}, {"date", (*it)["date"]}, {"recorded_at_ms", entry.entry().recorded_at_ms()}};
+  }
+  return Status::Corruption(
+      "the beneficiary is marked erased, but no PersonalDataErased entry "
+      "is in its statement");
+}
+
+Status AddPersonalData(const LedgerSnapshot& snapshot, const Secret& key,
+                       const domain::ProgramRec& p, const domain::BeneficiaryRec& b, Json* out) {
+  LUMBUNG_ASSIGN_OR_RETURN(const std::optional<HeldPersonalData> held,
+                           ReadPersonalData(snapshot, key, p.id, b.id));
+  if (held) {
+    LUMBUNG_ASSIGN_OR_RETURN(const bool verified,
+                             CommitmentVerified(snapshot, b.enrolled_seq, *held));
+    (*out)["pii_status"] = "held";
+    (*out)["pii"] = Json{{"name", held->data.name},
+                         {"nik", held->data.nik},
+                         {"address", held->data.address},
+                         {"phone", held->data.phone}};
+    (*out)["pii_commitment_verified"] = verified;
+    return Status();
+  }
+  (*out)["pii_status"] = b.erased ? "erased" : "not_held";
+  (*out)["pii"] = nullptr;
+  if (b.erased) {
+    LUMBUNG_ASSIGN_OR_RETURN((*out)["pii_erased"], Erasure(snapshot, (*out)["entries"]));
+  }
+  return Status();
+}
+
 }  // namespace
 
 Result<Json> Beneficiary(const LedgerSnapshot& snapshot, std::string_view program_id,
                          std::string_view beneficiary_id, const Options& options) {
   const std::string p_id(program_id), b_id(beneficiary_id);
+  if (options.pii_master_key != nullptr && options.as_of_seq &&
+      *options.as_of_seq != snapshot.size()) {
+    return Status::InvalidArgument(
+        "personal data is shown only for the present ledger, not as of an earlier seq");
+  }
   internal::RowSet rows;
   rows.keys = {domain::ProgramKey(p_id), domain::BeneficiaryKey(p_id, b_id)};
   rows.prefixes = {domain::PaidKey(p_id, b_id, "")};  // "Q/<p>/<b>/": the active slots
@@ -135,6 +192,10 @@ Result<Json> Beneficiary(const LedgerSnapshot& snapshot, std::string_view progra
       view.stamp);
   out["active_payments"] = ActivePayments(b->second);
   out["entries"] = std::move(lines);
+  if (options.pii_master_key != nullptr) {
+    LUMBUNG_RETURN_IF_ERROR(
+        AddPersonalData(snapshot, *options.pii_master_key, p->second, b->second, &out));
+  }
   return out;
 }
 

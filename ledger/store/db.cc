@@ -1,5 +1,6 @@
 #include "db.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <ctime>
@@ -12,6 +13,7 @@
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/table.h>
 
+#include "lumbung/base/assert.h"
 #include "lumbung/base/text.h"
 
 #include <fcntl.h>
@@ -125,7 +127,9 @@ class ResumableIoErrors : public rocksdb::EventListener {
 
 // Order fixes the handle indexes used by Db's accessors.
 constexpr const char* kCfNames[] = {"default", "entries",     "index", "tree",
-                                    "state",   "checkpoints", "meta"};
+                                    "state",   "checkpoints", "meta",  "pii"};
+// The one family a ledger made by an older version may lack.
+constexpr std::string_view kLateCfName = "pii";
 
 rocksdb::ColumnFamilyOptions BaseCf(const std::shared_ptr<rocksdb::Cache>& cache, bool bloom) {
   rocksdb::ColumnFamilyOptions cf;
@@ -155,7 +159,29 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
       cf.memtable_whole_key_filtering = true;
     }
     if (n == "tree") cf.merge_operator = std::make_shared<AppendOperator>();
+    // Sealed rows are ciphertext, which does not compress.
+    if (n == "pii") cf.bottommost_compression = rocksdb::kNoCompression;
     out.emplace_back(n, cf);
+  }
+  return out;
+}
+
+// Which of `families` the database in `path` has. Only the late family may
+// be missing; any other missing family means a damaged database.
+Result<std::vector<bool>> ExistingFamilies(
+    const rocksdb::DBOptions& options, const std::string& path,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& families) {
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, path, &names);
+  if (!s.ok()) return FromRocks(s, "listing the column families in " + path);
+  std::vector<bool> out;
+  for (const auto& family : families) {
+    const bool found = std::find(names.begin(), names.end(), family.name) != names.end();
+    if (!found && family.name != kLateCfName) {
+      return Status::Corruption("the ledger database in " + path + " has no " + family.name +
+                                " column family");
+    }
+    out.push_back(found);
   }
   return out;
 }
@@ -183,8 +209,17 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   }
   rocksdb::DBOptions options;
   options.create_if_missing = mode == OpenMode::kCreate;
-  options.create_missing_column_families = mode == OpenMode::kCreate;
+  // A writable open adds the `pii` family to a ledger made before it
+  // existed (ExistingFamilies refuses any other missing family).
+  options.create_missing_column_families = mode != OpenMode::kReadOnly;
   options.paranoid_checks = true;
+  // No WAL archive and no recycled WAL files: once a flush makes a WAL
+  // obsolete it must be deleted, bytes and all, or an erased person's
+  // sealed row would outlive the erasure there (pii_vault.h's purge
+  // asserts these).
+  options.WAL_ttl_seconds = 0;
+  options.WAL_size_limit_MB = 0;
+  options.recycle_log_file_num = 0;
   options.max_background_jobs = 2;
   options.bytes_per_sync = 1 << 20;
   options.keep_log_file_num = 4;
@@ -198,10 +233,28 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   db->read_only_ = mode == OpenMode::kReadOnly;
   db->path_ = path;
   rocksdb::DB* raw = nullptr;
-  const auto families = Families();
+  auto families = Families();
+  std::vector<bool> present(families.size(), true);
+  if (mode != OpenMode::kCreate) {
+    LUMBUNG_ASSIGN_OR_RETURN(present, ExistingFamilies(options, path, families));
+  }
+  // A read-only open cannot add a family: it opens those there are, and
+  // leaves the handle of a missing one null.
+  std::vector<rocksdb::ColumnFamilyDescriptor> opened;
+  for (size_t i = 0; i < families.size(); ++i) {
+    if (present[i] || !db->read_only_) opened.push_back(families[i]);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::Status s = db->read_only_
-                          ? rocksdb::DB::OpenForReadOnly(options, path, families, &db->cfs_, &raw)
-                          : rocksdb::DB::Open(options, path, families, &db->cfs_, &raw);
+                          ? rocksdb::DB::OpenForReadOnly(options, path, opened, &handles, &raw)
+                          : rocksdb::DB::Open(options, path, opened, &handles, &raw);
+  if (s.ok()) {
+    db->cfs_.assign(families.size(), nullptr);
+    for (size_t i = 0, h = 0; i < families.size(); ++i) {
+      if (present[i] || !db->read_only_) db->cfs_[i] = handles[h++];
+    }
+    LUMBUNG_ASSERT(db->cfs_[0] != nullptr && db->cfs_[6] != nullptr);
+  }
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return Status::FailedPrecondition("the ledger in " + path +
@@ -218,6 +271,14 @@ Db::~Db() {
     if (db_ && cf != nullptr) db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
   }
   if (db_ && !read_only_) db_->Close().PermitUncheckedError();
+}
+
+std::vector<rocksdb::ColumnFamilyHandle*> Db::families() const {
+  std::vector<rocksdb::ColumnFamilyHandle*> out;
+  for (auto* cf : cfs_) {
+    if (cf != nullptr) out.push_back(cf);
+  }
+  return out;
 }
 
 void Db::KeepWalSwitchable() {

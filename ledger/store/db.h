@@ -4,6 +4,7 @@
 //   CF           key                                   value
 //   entries      BE64(seq)                             entry bytes (the hashed bytes)
 //   index        'e' event_id                          BE64(seq)
+//                'c' BE64(receipt value) BE64(seq)     "" (receipt_index.h)
 //   tree         level(1) BE64(tile index)             hashes of the tile's complete nodes,
 //                                                      in completion order (merge-appended)
 //   state        'd' BE64(last seq of group)           StateDelta: rows a commit group changed
@@ -11,7 +12,10 @@
 //                "applied_seq" / "fold_seq"            BE64
 //   checkpoints  BE64(tree size)                       signed note text
 //   meta         "format", "origin", "verifier_key",   values
-//                "size" (BE64)
+//                "size" (BE64), "receipt_index" ("1": built)
+//   pii          program_id 0x00 beneficiary_id        sealed personal data (pii_vault.h);
+//                                                      added to older ledgers by their
+//                                                      first writable open
 //
 // Thread safety: the handles are safe for concurrent use (RocksDB is).
 
@@ -51,6 +55,10 @@ class Db {
   rocksdb::ColumnFamilyHandle* state() const { return cfs_[4]; }
   rocksdb::ColumnFamilyHandle* checkpoints() const { return cfs_[5]; }
   rocksdb::ColumnFamilyHandle* meta() const { return cfs_[6]; }
+  // Null only in a read-only open of a ledger made before the vault existed.
+  rocksdb::ColumnFamilyHandle* pii() const { return cfs_[7]; }
+  // Every column family that is open, RocksDB's default one included.
+  std::vector<rocksdb::ColumnFamilyHandle*> families() const;
   bool read_only() const { return read_only_; }
   const std::string& path() const { return path_; }
 

@@ -14,6 +14,8 @@
 #include "db.h"
 #include "fold.h"
 #include "live_rows.h"
+#include "pii_vault.h"
+#include "receipt_index.h"
 #include "snapshot_impl.h"
 #include "writer.h"
 #include <fcntl.h>
@@ -134,15 +136,16 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptio
   LUMBUNG_ASSIGN_OR_RETURN(impl->verifier_key, impl->db->GetMeta(store::keys::kMetaVerifierKey));
   if (!options.read_only) {
     // Ledgers made before these secrets existed get them now.
-    for (const std::string& path : {PiiKeyPath(dir), PseudonymKeyPath(dir)}) {
-      LUMBUNG_RETURN_IF_ERROR(LoadOrCreateSecret(path).status());
-    }
+    LUMBUNG_RETURN_IF_ERROR(LoadOrCreateSecret(PseudonymKeyPath(dir)).status());
+    LUMBUNG_ASSIGN_OR_RETURN(const Secret pii_key, LoadOrCreateSecret(PiiKeyPath(dir)));
+    // Before the writer starts: ledgers made before the receipt index get it.
+    LUMBUNG_RETURN_IF_ERROR(store::BuildReceiptIndex(*impl->db));
     LUMBUNG_ASSIGN_OR_RETURN(const uint64_t fold_seq, store::ReadFoldSeq(*impl->db, nullptr));
     impl->live = std::make_unique<store::LiveRows>(fold_seq);
     LUMBUNG_ASSIGN_OR_RETURN(
         impl->writer,
         store::Writer::Start(impl->db.get(), impl->live.get(),
-                             LedgerIdentity{impl->origin, impl->verifier_key}, options));
+                             LedgerIdentity{impl->origin, impl->verifier_key}, options, pii_key));
   }
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
@@ -200,6 +203,11 @@ Result<std::vector<Status>> Ledger::Check(std::vector<EventInput> events, std::s
   impl_->writer->Submit(std::move(request));
   LUMBUNG_RETURN_IF_ERROR(promise.get_future().get());
   return results;
+}
+
+Status Ledger::PurgeErasedPersonalData() {
+  if (!impl_->writer) return Status::FailedPrecondition("the ledger is open read-only");
+  return store::vault::PurgeErased(*impl_->db);
 }
 
 uint64_t Ledger::size() const {

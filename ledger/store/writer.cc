@@ -7,7 +7,10 @@
 #include "lumbung/base/assert.h"
 #include "lumbung/base/limits.h"
 #include "lumbung/base/text.h"
+#include "lumbung/ledger/pii.h"
 
+#include "pii_vault.h"
+#include "receipt_index.h"
 #include <pthread.h>
 
 namespace lumbung::store {
@@ -24,17 +27,20 @@ rocksdb::Slice ToSlice(std::string_view s) {
 
 }  // namespace
 
-Writer::Writer(Db* db, LiveRows* live, LedgerIdentity identity, const LedgerOptions& options)
+Writer::Writer(Db* db, LiveRows* live, LedgerIdentity identity, const LedgerOptions& options,
+               const Secret& pii_key)
     : db_(db),
       live_(live),
       options_(options),
       clock_ms_(options.clock_ms ? options.clock_ms : SystemClockMs),
+      pii_key_(pii_key),
       domain_(std::move(identity), this) {}
 
 Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LiveRows* live, LedgerIdentity identity,
-                                              const LedgerOptions& options) {
-  LUMBUNG_ASSERT(!db->read_only());
-  auto writer = std::unique_ptr<Writer>(new Writer(db, live, std::move(identity), options));
+                                              const LedgerOptions& options, const Secret& pii_key) {
+  LUMBUNG_ASSERT(!db->read_only() && db->pii() != nullptr);
+  auto writer =
+      std::unique_ptr<Writer>(new Writer(db, live, std::move(identity), options, pii_key));
   LUMBUNG_RETURN_IF_ERROR(writer->LoadHead());
   writer->folder_ =
       std::make_unique<Folder>(db, options.fold_rows_threshold, options.fold_deltas_threshold,
@@ -562,9 +568,9 @@ Status Writer::ApplyEvent(Group& group, const EventInput& event, const std::stri
   LUMBUNG_RETURN_IF_ERROR(event.event_id_error);
   if (auto it = pending_.find(event.event_id); it != pending_.end()) {
     *touches_group = true;
-    return Replay(event, it->second.seq, &it->second.leaf, it->second.body, receipts);
+    return Replay(event, it->second.seq, &it->second, receipts);
   }
-  if (prior_seq) return Replay(event, *prior_seq, nullptr, {}, receipts);
+  if (prior_seq) return Replay(event, *prior_seq, nullptr, receipts);
   LUMBUNG_RETURN_IF_ERROR(event.decode_error);
   const uint64_t seq = next_seq_;
   // The body is copied into the entry unread; verifying the entry verifies
@@ -579,7 +585,10 @@ Status Writer::ApplyEvent(Group& group, const EventInput& event, const std::stri
     return Status::Rejected("invalid_field", "event_id", "event_id does not match the event body");
   }
   LUMBUNG_RETURN_IF_ERROR(ValidateEventBody(body));
+  LUMBUNG_RETURN_IF_ERROR(CheckPersonalData(event, body));
   LUMBUNG_RETURN_IF_ERROR(domain_.Apply(*entry, body));
+  // Last, so that an event the rules reject costs no sealing.
+  KeepPersonalData(group, event, body);
   const std::span<const uint8_t> bytes(fbb_.GetBufferPointer(), fbb_.GetSize());
   const audit::Hash leaf = audit::LeafHash(bytes);
   group.batch
@@ -587,9 +596,13 @@ Status Writer::ApplyEvent(Group& group, const EventInput& event, const std::stri
            rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()))
       .PermitUncheckedError();
   group.delta.AddEventId(event.event_id);
+  // In the entry's own batch (not the delta): a snapshot that sees the
+  // entry finds it by its receipt code.
+  group.batch.Put(db_->index(), ReceiptRowKey(leaf, seq), rocksdb::Slice()).PermitUncheckedError();
   group_leaves_.push_back(leaf);
   unacked_.emplace_back(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  pending_.emplace(event.event_id, Pending{seq, leaf, event.body});
+  pending_.emplace(event.event_id,
+                   Pending{seq, leaf, event.body, event.pii ? &*event.pii : nullptr});
   group.pending_ids.push_back(event.event_id);
   last_leaf_ = leaf;
   ++next_seq_;
@@ -600,28 +613,121 @@ Status Writer::ApplyEvent(Group& group, const EventInput& event, const std::stri
 
 // An event_id seen before: the same event gets its original receipt and
 // writes nothing; a different event is a conflict. "Same" is byte equality
-// of the canonical bodies, which the decoder guarantees for equal events.
-Status Writer::Replay(const EventInput& event, uint64_t seq, const audit::Hash* leaf,
-                      std::string_view pending_body, std::vector<Receipt>* receipts) {
+// of the canonical bodies, which the decoder guarantees for equal events;
+// for an enrolment that gave personal data, the bodies are compared with
+// the commitment zeroed (the placeholder the decoder writes) and the data
+// given with the data held.
+Status Writer::Replay(const EventInput& event, uint64_t seq, const Pending* pending,
+                      std::vector<Receipt>* receipts) {
   audit::VerifiedEntry stored;
-  if (leaf == nullptr) {
+  bool same = event.decode_error.ok();
+  if (pending != nullptr) {
+    same = same && event.body == pending->body &&
+           (event.pii == std::nullopt) == (pending->pii == nullptr) &&
+           (pending->pii == nullptr || *pending->pii == *event.pii);
+  } else {
     std::string bytes;
     LUMBUNG_RETURN_IF_ERROR(
         FromRocks(db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(seq), &bytes),
                   "reading the entry of a replayed event_id"));
     LUMBUNG_RETURN_IF_ERROR(std::move(stored.Load(bytes)).WithSeq(static_cast<int64_t>(seq)));
+    if (same) {
+      LUMBUNG_ASSIGN_OR_RETURN(same, SameAsStored(event, stored));
+    }
   }
-  const std::string_view stored_body = leaf != nullptr ? pending_body : stored.body_bytes();
-  if (!event.decode_error.ok() || event.body != stored_body) {
+  if (!same) {
     return Status::Rejected("event_id_conflict", "event_id",
                             "event_id " + event.event_id +
                                 " was already used for a different "
                                 "event (seq " +
                                 std::to_string(seq) + ")");
   }
-  const audit::Hash leaf_hash = leaf != nullptr ? *leaf : audit::LeafHash(stored.bytes());
+  const audit::Hash leaf_hash =
+      pending != nullptr ? pending->leaf : audit::LeafHash(stored.bytes());
   receipts->push_back(Receipt{seq, event.event_id, leaf_hash, true});
   return Status();
+}
+
+Result<bool> Writer::SameAsStored(const EventInput& event, const audit::VerifiedEntry& stored) {
+  const std::string_view stored_body = stored.body_bytes();
+  if (!event.pii) return event.body == stored_body;
+  const fb::BeneficiaryEnrolled* enrolment = stored.body().event_as_BeneficiaryEnrolled();
+  if (enrolment == nullptr || enrolment->pii_commitment() == nullptr) return false;
+  const auto* commitment = enrolment->pii_commitment()->bytes()->data();
+  const auto offset =
+      static_cast<size_t>(reinterpret_cast<const char*>(commitment) - stored_body.data());
+  LUMBUNG_ASSERT(offset + audit::kHashBytes <= stored_body.size());
+  std::string zeroed(stored_body);
+  std::fill_n(zeroed.begin() + static_cast<ptrdiff_t>(offset), audit::kHashBytes, '\0');
+  if (zeroed != event.body) return false;
+  const std::string_view program_id = enrolment->program_id()->string_view();
+  const std::string_view beneficiary_id = enrolment->beneficiary_id()->string_view();
+  LUMBUNG_ASSIGN_OR_RETURN(const std::optional<std::string> row,
+                           vault::ReadRow(*db_, nullptr, program_id, beneficiary_id));
+  if (!row) {
+    return Status::Rejected("event_id_conflict", "event_id",
+                            "event_id " + event.event_id + " was already used (seq " +
+                                std::to_string(stored.entry().seq()) +
+                                ") for an enrolment whose personal data is no longer held "
+                                "(erased), so this event cannot be matched to it");
+  }
+  LUMBUNG_ASSIGN_OR_RETURN(const HeldPersonalData held,
+                           vault::Open(pii_key_, program_id, beneficiary_id, *row));
+  // The held row must also be the one this entry committed to: a later
+  // re-enrolment of the same person replaces the row.
+  const audit::Hash recomputed = PiiCommitment(held.salt, held.data);
+  return held.data == *event.pii && std::equal(recomputed.begin(), recomputed.end(), commitment);
+}
+
+// Field shape of the personal data: only an enrolment carries it, and then
+// its commitment is the decoder's placeholder (an event that also gave a
+// pii_commitment of its own was refused by the decoder; this catches any
+// other encoder).
+Status Writer::CheckPersonalData(const EventInput& event, const fb::EventBody& body) {
+  if (!event.pii) return Status();
+  const fb::BeneficiaryEnrolled* enrolment = body.event_as_BeneficiaryEnrolled();
+  if (enrolment == nullptr) {
+    return Status::Rejected("invalid_field", "pii", "only a BeneficiaryEnrolled takes pii");
+  }
+  const fb::Hash256* commitment = enrolment->pii_commitment();
+  const audit::Hash zero{};
+  if (commitment == nullptr ||
+      !std::equal(zero.begin(), zero.end(), commitment->bytes()->begin())) {
+    return Status::Rejected("invalid_field", "pii_commitment",
+                            "give either pii (the ledger computes the commitment) or "
+                            "pii_commitment, not both");
+  }
+  return Status();
+}
+
+void Writer::KeepPersonalData(Group& group, const EventInput& event, const fb::EventBody& body) {
+  if (const auto* erased = body.event_as_PersonalDataErased()) {
+    group.batch
+        .Delete(db_->pii(), vault::RowKey(erased->program_id()->string_view(),
+                                          erased->beneficiary_id()->string_view()))
+        .PermitUncheckedError();
+    return;
+  }
+  if (!event.pii) return;
+  const fb::BeneficiaryEnrolled* enrolment = body.event_as_BeneficiaryEnrolled();
+  LUMBUNG_ASSERT(enrolment != nullptr);  // CheckPersonalData ran first
+  const std::string_view program_id = enrolment->program_id()->string_view();
+  const std::string_view beneficiary_id = enrolment->beneficiary_id()->string_view();
+  const vault::SealedRow sealed = vault::Seal(pii_key_, program_id, beneficiary_id, *event.pii);
+  // Hash256 is a struct, stored inline in the table: its 32 bytes sit
+  // inside the entry's copy of the body in fbb_, which is patched before the
+  // leaf hash is taken. The Verifier has already passed the entry; struct
+  // bytes are plain data it does not constrain.
+  auto* commitment = const_cast<uint8_t*>(enrolment->pii_commitment()->bytes()->data());
+  const auto* entry = fb::GetEntry(fbb_.GetBufferPointer());
+  const uint8_t* body_begin = entry->body()->data();
+  LUMBUNG_ASSERT(commitment >= body_begin &&
+                 commitment + audit::kHashBytes <= body_begin + entry->body()->size());
+  LUMBUNG_ASSERT(
+      std::all_of(commitment, commitment + audit::kHashBytes, [](uint8_t b) { return b == 0; }));
+  std::copy(sealed.commitment.begin(), sealed.commitment.end(), commitment);
+  group.batch.Put(db_->pii(), vault::RowKey(program_id, beneficiary_id), sealed.value)
+      .PermitUncheckedError();
 }
 
 bool Writer::BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor,

@@ -46,6 +46,7 @@
 
 #include "lumbung/ledger/domain/domain.h"
 #include "lumbung/ledger/ledger.h"
+#include "lumbung/ledger/secrets.h"
 
 #include "db.h"
 #include "delta.h"
@@ -69,8 +70,9 @@ class Writer : public EntryReader {
  public:
   // Reads the ledger's head from `db` and starts the threads.
   // `live` receives every group's derived rows before its write.
+  // `pii_key` (keys/pii.key) seals the personal data given at enrolment.
   static Result<std::unique_ptr<Writer>> Start(Db* db, LiveRows* live, LedgerIdentity identity,
-                                               const LedgerOptions& options);
+                                               const LedgerOptions& options, const Secret& pii_key);
   // Drains the queue and the pipeline, then joins the threads.
   ~Writer() override;
 
@@ -88,7 +90,8 @@ class Writer : public EntryReader {
   struct Pending {
     uint64_t seq;
     audit::Hash leaf;
-    std::string_view body;  // owned by the request, alive until its ack
+    std::string_view body;    // owned by the request, alive until its ack
+    const PersonalData* pii;  // likewise; null when none was given
   };
   struct RequestOutcome {
     Result<std::vector<Receipt>> result = Status::Internal("not applied");
@@ -112,7 +115,8 @@ class Writer : public EntryReader {
     Status written;  // set by the commit thread
   };
 
-  Writer(Db* db, LiveRows* live, LedgerIdentity identity, const LedgerOptions& options);
+  Writer(Db* db, LiveRows* live, LedgerIdentity identity, const LedgerOptions& options,
+         const Secret& pii_key);
   std::vector<LiveRows::Row> LiveRowsOf(const Group& group) const;
   Status LoadHead();
   Status LoadState(uint64_t size);
@@ -132,8 +136,17 @@ class Writer : public EntryReader {
   Status ApplyEvent(Group& group, const EventInput& event, const std::string& actor,
                     std::optional<uint64_t> prior_seq, std::vector<Receipt>* receipts,
                     bool* touches_group);
-  Status Replay(const EventInput& event, uint64_t seq, const audit::Hash* leaf,
-                std::string_view pending_body, std::vector<Receipt>* receipts);
+  Status Replay(const EventInput& event, uint64_t seq, const Pending* pending,
+                std::vector<Receipt>* receipts);
+  // Whether `event` is the event stored as `stored`; for an enrolment that
+  // gave personal data, also compares that data with the vault's.
+  Result<bool> SameAsStored(const EventInput& event, const audit::VerifiedEntry& stored);
+  // The personal data side of an event about to be appended, whose entry
+  // is in fbb_: an enrolment's data is sealed, its commitment patched into
+  // the entry and its vault row added to the batch; an erasure deletes the
+  // person's row in the same batch.
+  Status CheckPersonalData(const EventInput& event, const fb::EventBody& body);
+  void KeepPersonalData(Group& group, const EventInput& event, const fb::EventBody& body);
   std::vector<std::optional<uint64_t>> LookupEventIds(const WriteRequest& request);
   std::optional<uint64_t> FindRecent(const std::string& event_id);
   // Builds entry `seq` around `body` in fbb_; false if the result does not
@@ -144,6 +157,7 @@ class Writer : public EntryReader {
   LiveRows* live_;
   const LedgerOptions options_;
   std::function<int64_t()> clock_ms_;
+  const Secret pii_key_;
 
   // Request queue, shared with submitting threads.
   mutable std::mutex mu_;

@@ -3,8 +3,10 @@
 // per group); reads come from RocksDB snapshots on any thread.
 //
 // Directory layout:
-//   DIR/db/                    RocksDB (entries, index, tree, state, checkpoints, meta)
+//   DIR/db/                    RocksDB (entries, index, tree, state, checkpoints, meta,
+//                              and pii: the vault of sealed personal data)
 //   DIR/keys/checkpoint.key    Ed25519 signing key, "PRIVATE+KEY+..." (mode 0600)
+//   DIR/keys/pii.key, DIR/keys/pseudonym.key   per-ledger secrets (secrets.h)
 //
 // An acknowledged append is durable (its WAL record was synced). A batch is
 // atomic: all of its events are appended, in order, or none is. A rejected
@@ -87,6 +89,17 @@ class Ledger {
   // (an invalid one is skipped), so every problem of a batch is found in
   // one pass. One status per event, in order.
   Result<std::vector<Status>> Check(std::vector<EventInput> events, std::string actor);
+
+  // After a PersonalDataErased has committed (its writer deleted the
+  // person's vault row in the same batch), makes the storage drop the old
+  // bytes: flushes every column family so no live WAL still holds the
+  // sealed row, compacts the vault to its bottom level, deletes the files
+  // that made obsolete. Takes about as long as rewriting the vault (every
+  // enrolled person's row, a few hundred bytes each). Safe to call at any
+  // time and from any thread, concurrently with appends and reads; a read
+  // snapshot older than the erasure keeps the row alive, and the purge then
+  // answers Busy (call it again). FailedPrecondition when read-only.
+  Status PurgeErasedPersonalData();
 
   // Entries durable now.
   uint64_t size() const;

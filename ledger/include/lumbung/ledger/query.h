@@ -46,6 +46,7 @@
 #include "lumbung/base/result.h"
 #include "lumbung/ledger/domain/state.h"
 #include "lumbung/ledger/ledger.h"
+#include "lumbung/ledger/secrets.h"
 
 namespace lumbung::query {
 
@@ -60,6 +61,10 @@ struct Options {
   std::string region_prefix;
   // Portfolio: one group only; empty for every group.
   std::string group_id;
+  // Beneficiary: when set, the answer adds the person's personal data,
+  // opened from the vault with this master key (keys/pii.key). The vault
+  // holds only the present, so as_of_seq may then not be below the head.
+  const Secret* pii_master_key = nullptr;
 };
 
 // --- balances (DESIGN §7.1 accounts) ---
@@ -97,6 +102,16 @@ Result<nlohmann::ordered_json> Cycle(const LedgerSnapshot& snapshot, std::string
                                      std::string_view cycle, const Options& options = {});
 // Enrolment (no personal data), status, active payments, and every entry
 // that touched the beneficiary's account with its receipt code.
+//
+// With options.pii_master_key, also "pii_status" and:
+//   "held"      "pii": {name, nik, address, phone}, and
+//               "pii_commitment_verified": whether the commitment recomputed
+//               from the held salt and data equals the one in the
+//               enrolment entry (enrolled_seq)
+//   "erased"    "pii": null, "pii_erased": {seq, date, recorded_at_ms} of
+//               the PersonalDataErased entry
+//   "not_held"  "pii": null: none was given to this ledger
+// A row that does not open (wrong key, altered bytes) is Corruption.
 Result<nlohmann::ordered_json> Beneficiary(const LedgerSnapshot& snapshot,
                                            std::string_view program_id,
                                            std::string_view beneficiary_id,

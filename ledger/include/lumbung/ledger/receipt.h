@@ -15,6 +15,7 @@
 #ifndef LUMBUNG_LEDGER_RECEIPT_H_
 #define LUMBUNG_LEDGER_RECEIPT_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,12 @@ std::string ReceiptCode(const audit::Hash& leaf_hash);
 // Canonical form (XXXXX-XXXXX-C) of a typed code, or nullopt if it is not a
 // well-formed code (wrong length, bad character, wrong check digit).
 std::optional<std::string> NormalizeReceiptCode(std::string_view typed);
+
+// The 50 bits a code stands for: the leaf hash's first 50 bits, as a
+// number below 2^50. Equal values, equal codes.
+uint64_t ReceiptValue(const audit::Hash& leaf_hash);
+// The value of a typed code, or nullopt if it is not well formed.
+std::optional<uint64_t> ReceiptCodeValue(std::string_view typed);
 
 }  // namespace lumbung
 
