@@ -4,6 +4,7 @@
 
 #include "lumbung/api/server.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <thread>
@@ -226,6 +227,67 @@ TEST_CASE("server: a full writer queue answers 503 with Retry-After, never waits
   cv.notify_all();
   first.join();
   second.join();
+}
+
+// A stop (SIGTERM) while a POST waits on the writer: the request is
+// answered before the server's threads end. The bug this catches: the I/O
+// threads ran out of work and ended while the writer still held the
+// request, so the answer was posted to a destroyed io_context and the
+// session was freed on the writer thread afterwards (a crash on shutdown
+// under load).
+TEST_CASE("server: a stop while a POST waits on the writer answers it first", "[server]") {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool hold = false, stalled = false, release = false;
+  LedgerOptions options;
+  options.clock_ms = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!hold) return int64_t{1'800'000'000'000};
+    stalled = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return int64_t{1'800'000'000'000};
+  };
+  testing::ApiFixture f({}, options);
+  f.Seed();  // the programme the allocation goes to
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    hold = true;
+  }
+  auto server = StartServer(f);
+  const uint16_t port = server->port();
+  const std::string officer = f.tokens().at(Role::kOfficer);
+  Reply reply;
+  std::string client_error;
+  std::thread client([&] {
+    try {
+      reply = Http(port, "POST", "/v1/events", officer, Allocation("stop-1"));
+    } catch (const std::exception& e) {
+      client_error = e.what();
+    }
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return stalled; });
+  }
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server->Stop();
+    server->Wait();
+    stopped = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK_FALSE(stopped.load());  // still waiting for the request in flight
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  stopper.join();
+  server.reset();
+  client.join();
+  CHECK(client_error.empty());
+  CHECK(reply.status == 201);
 }
 
 TEST_CASE("server: plain HTTP is refused on a non-loopback address unless allowed", "[server]") {

@@ -213,8 +213,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     request.body = std::move(req.body());
     const bool keep_alive = req.keep_alive();
     version_ = req.version();
-    auto self = this->shared_from_this();
-    server_.api->Handle(request, [self, keep_alive](Response response) {
+    // The answer may come from another thread (the ledger's writer) after
+    // a stop has closed everything else: the work guard keeps the I/O
+    // threads, and so the io_context, alive until it is posted back, and
+    // the session is released before the guard (members are destroyed in
+    // reverse order), never after the io_context is gone.
+    struct InFlight {
+      net::executor_work_guard<net::io_context::executor_type> work;
+      std::shared_ptr<Session> self;
+    };
+    auto in_flight = std::make_shared<InFlight>(
+        InFlight{net::make_work_guard(server_.ioc), this->shared_from_this()});
+    server_.api->Handle(request, [in_flight, keep_alive](Response response) {
+      auto self = in_flight->self;
       net::post(self->stream_.get_executor(),
                 [self, keep_alive, r = std::move(response)]() mutable {
                   self->Send(std::move(r), keep_alive, self->version_);
