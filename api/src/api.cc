@@ -356,35 +356,49 @@ void GetConsistency(Call& c) {
   c.respond(std::move(r));
 }
 
+}  // namespace
+
+Result<std::string> MakeExportDir(std::string_view name_prefix) {
+  std::string dir =
+      (std::filesystem::temp_directory_path() / (std::string(name_prefix) + "-XXXXXX")).string();
+  if (::mkdtemp(dir.data()) == nullptr) return Status::IOError("cannot make a temporary folder");
+  return dir;
+}
+
+Response TarFileResponse(const std::string& dir, const std::string& tar_path,
+                         const std::string& prefix, const Status& written) {
+  if (!written.ok()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return FromStatus(written);
+  }
+  Response r;
+  r.content_type = "application/x-tar";
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + prefix + ".tar\"");
+  r.file_path = tar_path;
+  r.remove_after_send = dir;
+  return r;
+}
+
+namespace {
+
 // The auditor bundle as a tar. Written off the I/O threads (a large ledger
 // takes seconds), one export at a time: a second request meanwhile is told
 // to retry (503).
 Response BundleTar(Ledger& ledger) {
   auto cp = exports::ChooseBundleCheckpoint(ledger, std::nullopt);
   if (!cp.ok()) return FromStatus(cp.status());
-  std::string dir = (std::filesystem::temp_directory_path() / "lumbung-bundle-XXXXXX").string();
-  if (::mkdtemp(dir.data()) == nullptr)
-    return FromStatus(Status::IOError("cannot make a temporary folder"));
-  auto snapshot = ledger.Snapshot();
+  auto dir = MakeExportDir("lumbung-bundle");
+  if (!dir.ok()) return FromStatus(dir.status());
   exports::BundleOptions options;
   options.balances = exports::LedgerBalances();
-  auto info = exports::WriteBundle(*snapshot, *cp, dir + "/bundle", options);
+  auto info = exports::WriteBundle(*ledger.Snapshot(), *cp, *dir + "/bundle", options);
   const std::string prefix = "lumbung-bundle-" + std::to_string(cp->size);
-  Status st =
-      info.ok() ? exports::WriteBundleTarFile(dir + "/bundle", prefix,
-                                              info->last_recorded_at_ms / 1000, dir + "/bundle.tar")
-                : info.status();
-  if (!st.ok()) {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-    return FromStatus(st);
-  }
-  Response r;
-  r.content_type = "application/x-tar";
-  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + prefix + ".tar\"");
-  r.file_path = dir + "/bundle.tar";
-  r.remove_after_send = dir;
-  return r;
+  const Status st = info.ok() ? exports::WriteBundleTarFile(*dir + "/bundle", prefix,
+                                                            info->last_recorded_at_ms / 1000,
+                                                            *dir + "/bundle.tar")
+                              : info.status();
+  return TarFileResponse(*dir, *dir + "/bundle.tar", prefix, st);
 }
 
 void GetBundle(Call& c) {

@@ -22,7 +22,6 @@ namespace lumbung::api {
 namespace {
 
 using nlohmann::ordered_json;
-namespace fs = std::filesystem;
 
 Response JsonResponse(const ordered_json& body) {
   Response r;
@@ -37,30 +36,18 @@ Response OversightTar(Ledger& ledger, const std::string& program) {
   if (!key.ok()) return FromStatus(key.status());
   auto cp = exports::ChooseBundleCheckpoint(ledger, std::nullopt);
   if (!cp.ok()) return FromStatus(cp.status());
-  std::string dir = (fs::temp_directory_path() / "lumbung-oversight-XXXXXX").string();
-  if (::mkdtemp(dir.data()) == nullptr) {
-    return FromStatus(Status::IOError("cannot make a temporary folder"));
-  }
+  auto dir = MakeExportDir("lumbung-oversight");
+  if (!dir.ok()) return FromStatus(dir.status());
   exports::OversightOptions options;
   options.program_id = program;
   options.pseudonym_key = *key;
-  auto info = exports::WriteOversight(*ledger.Snapshot(), *cp, dir + "/oversight", options);
+  auto info = exports::WriteOversight(*ledger.Snapshot(), *cp, *dir + "/oversight", options);
   const std::string prefix = "lumbung-oversight-" + std::to_string(cp->size);
-  Status st = info.ok() ? exports::WriteOversightTarFile(dir + "/oversight", prefix,
-                                                         info->last_recorded_at_ms / 1000,
-                                                         dir + "/oversight.tar")
-                        : info.status();
-  if (!st.ok()) {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-    return FromStatus(st);
-  }
-  Response r;
-  r.content_type = "application/x-tar";
-  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + prefix + ".tar\"");
-  r.file_path = dir + "/oversight.tar";
-  r.remove_after_send = dir;
-  return r;
+  const Status st = info.ok() ? exports::WriteOversightTarFile(*dir + "/oversight", prefix,
+                                                               info->last_recorded_at_ms / 1000,
+                                                               *dir + "/oversight.tar")
+                              : info.status();
+  return TarFileResponse(*dir, *dir + "/oversight.tar", prefix, st);
 }
 
 // The entry's proof against `cp`, or nulls and why when `cp` does not

@@ -28,6 +28,14 @@ std::optional<TokenInfo> TokenLookup(Api::Impl& api, std::string_view token);
 // The ledger the API serves (defined with Api::Impl in api.cc).
 Ledger& ApiLedger(Api::Impl& api);
 
+// A fresh temporary folder for an export, or IOError.
+Result<std::string> MakeExportDir(std::string_view name_prefix);
+// The answer to an export written into `dir`: the tar file at `tar_path`
+// (downloaded as `prefix`.tar) when `written` is OK, else the error. `dir`
+// is removed once the answer is sent, or at once on error.
+Response TarFileResponse(const std::string& dir, const std::string& tar_path,
+                         const std::string& prefix, const Status& written);
+
 // Query parameters. Unknown names are refused by the router (a typo must
 // not silently become a default).
 class Params {
