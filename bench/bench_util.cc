@@ -24,10 +24,23 @@ ScratchDir::~ScratchDir() {
 }
 
 size_t Arg(int argc, char** argv, const char* name, size_t fallback) {
+  const char* text = Flag(argc, argv, name);
+  return text != nullptr ? std::stoull(text) : fallback;
+}
+
+const char* Flag(int argc, char** argv, const char* name) {
+  const char* value = nullptr;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::stoull(argv[i + 1]);
+    if (std::strcmp(argv[i], name) == 0) value = argv[i + 1];
   }
-  return fallback;
+  return value;
+}
+
+bool HasFlag(int argc, char** argv, const char* name) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return true;
+  }
+  return false;
 }
 
 uint64_t DirectoryBytes(const std::string& path) {

@@ -38,6 +38,11 @@ class ScratchDir {
 
 // The value after `--name` on the command line, else `fallback`.
 size_t Arg(int argc, char** argv, const char* name, size_t fallback);
+// The text after the last `--name` (later arguments override earlier ones),
+// else nullptr.
+const char* Flag(int argc, char** argv, const char* name);
+// Whether `--name` (a switch without a value) is on the command line.
+bool HasFlag(int argc, char** argv, const char* name);
 
 // Latency of `count` calls of fn(i), one timed call at a time.
 struct Latency {

@@ -77,11 +77,8 @@ namespace {
 // override earlier ones: bench/compare passes --pg and --out first), else
 // `fallback`.
 const char* ArgText(int argc, char** argv, const char* name, const char* fallback) {
-  const char* value = fallback;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) value = argv[i + 1];
-  }
-  return value;
+  const char* value = bench::Flag(argc, argv, name);
+  return value != nullptr ? value : fallback;
 }
 
 struct Workload {

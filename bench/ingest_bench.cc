@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   options.months = static_cast<int>(Arg(argc, argv, "--months", 12));
   const size_t group = Arg(argc, argv, "--group", 1000);
   const size_t queries = Arg(argc, argv, "--balance-queries", 20000);
-  for (int i = 1; i < argc; ++i) g_no_fold |= std::strcmp(argv[i], "--no-fold") == 0;
+  g_no_fold = bench::HasFlag(argc, argv, "--no-fold");
   if (!demo::ValidateDemoOptions(options).ok() || group == 0) {
     std::fprintf(stderr, "ingest_bench: invalid options\n");
     return 2;

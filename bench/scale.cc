@@ -49,10 +49,8 @@ void Check(const Status& status, const char* what) {
 }
 
 std::vector<uint64_t> ParseSizes(int argc, char** argv) {
-  std::string text = "1000000,3000000,10000000";
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--sizes") == 0) text = argv[i + 1];
-  }
+  const char* given = bench::Flag(argc, argv, "--sizes");
+  std::string text = given != nullptr ? given : "1000000,3000000,10000000";
   std::vector<uint64_t> sizes;
   std::stringstream in(text);
   for (std::string item; std::getline(in, item, ',');) sizes.push_back(std::stoull(item));
@@ -61,10 +59,8 @@ std::vector<uint64_t> ParseSizes(int argc, char** argv) {
 }
 
 std::string CsvPath(int argc, char** argv) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--csv") == 0) return argv[i + 1];
-  }
-  return "";
+  const char* path = bench::Flag(argc, argv, "--csv");
+  return path != nullptr ? path : "";
 }
 
 // Feeds demo events into the ledger until it holds a given number of

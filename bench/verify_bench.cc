@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -229,7 +230,11 @@ int main(int argc, char** argv) {
   const size_t events = Arg(argc, argv, "--entries", 1'000'000);
   const size_t proofs = Arg(argc, argv, "--proofs", 100'000);
   bench::ScratchDir scratch("verify");
-  const std::string dir = scratch.path() + "/ledger";
+  // --ledger DIR: build the ledger there once and reuse it on later runs
+  // (for profiling one phase); --verify-only: stop after the live verify.
+  const char* kept = bench::Flag(argc, argv, "--ledger");
+  const bool verify_only = bench::HasFlag(argc, argv, "--verify-only");
+  const std::string dir = kept != nullptr ? std::string(kept) : scratch.path() + "/ledger";
   std::printf("verify_bench: %s build\n",
 #ifdef NDEBUG
               "release"
@@ -237,9 +242,11 @@ int main(int argc, char** argv) {
               "debug (numbers are not meaningful)"
 #endif
   );
-  const double build_seconds = BuildLedger(dir, events);
-  std::printf("built: %zu disbursements in %.1f s (batches of %zu, %zu in flight)\n", events,
-              build_seconds, kBatch, kWindow);
+  if (kept == nullptr || !std::filesystem::exists(dir)) {
+    const double build_seconds = BuildLedger(dir, events);
+    std::printf("built: %zu disbursements in %.1f s (batches of %zu, %zu in flight)\n", events,
+                build_seconds, kBatch, kWindow);
+  }
 
   LedgerOptions options;  // writable: the bundle's checkpoint is signed
   auto ledger = Ledger::Open(dir, options);
@@ -258,6 +265,7 @@ int main(int argc, char** argv) {
   const double live_seconds = live.seconds();
   if (!report.ok() || !report->ok()) std::abort();
   PrintRate("verify (live ledger, RocksDB)", size, live_seconds, base);
+  if (verify_only) return 0;
 
   const SignedCheckpoint checkpoint = SignCheckpoint(**ledger).value();
   const std::string bundle = scratch.path() + "/bundle";

@@ -168,6 +168,51 @@ TEST_CASE("server: connections beyond the cap are answered 503, idle ones are cl
   CHECK(Http(server->port(), "GET", "/healthz").status == 200);
 }
 
+TEST_CASE("server: a keep-alive client that keeps asking is not timed out; a quiet one is",
+          "[server]") {
+  testing::ApiFixture f;
+  ServerOptions options;
+  options.header_timeout_ms = 300;
+  auto server = StartServer(f, options);
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server->port()));
+  // Eight requests 120 ms apart: 960 ms in all, each within the timeout.
+  for (int i = 0; i < 8; ++i) {
+    CHECK(Exchange(stream, "GET", "/healthz", "", "").status == 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  }
+  // Then quiet: the server answers 408 on its own.
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  beast::error_code ec;
+  const auto start = std::chrono::steady_clock::now();
+  http::read(stream, buffer, res, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(res.result_int() == 408);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+}
+
+TEST_CASE("server: a closed connection frees its place at once, not at its timeout", "[server]") {
+  testing::ApiFixture f;
+  ServerOptions options;
+  options.connections_max = 2;
+  options.header_timeout_ms = 20000;
+  auto server = StartServer(f, options);
+  for (int round = 0; round < 3; ++round) {
+    net::io_context ioc;
+    std::vector<beast::tcp_stream> clients;
+    for (int i = 0; i < 2; ++i) {
+      clients.emplace_back(ioc);
+      clients.back().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server->port()));
+      CHECK(Exchange(clients.back(), "GET", "/healthz", "", "").status == 200);
+    }
+    for (auto& c : clients) c.socket().close();
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  CHECK(Http(server->port(), "GET", "/healthz").status == 200);
+}
+
 TEST_CASE("server: the same event_id posted by 16 clients at once is recorded exactly once",
           "[server]") {
   testing::ApiFixture f;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <mutex>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,14 @@ struct Ledger::Impl {
   std::unique_ptr<store::Db> db;
   std::unique_ptr<store::LiveRows> live;  // null when read-only
   std::unique_ptr<store::Writer> writer;  // null when read-only
+
+  // The newest view handed out, reused while the database has not changed
+  // since (same RocksDB sequence number): a read then costs no new
+  // RocksDB snapshot and no reads of the size and fold watermark. Any
+  // write (a commit group, a fold, a checkpoint) moves the sequence
+  // number on, so a reader never gets a view older than its own write.
+  std::mutex view_mu;
+  std::shared_ptr<const LedgerSnapshot::Impl> view;  // guarded by view_mu
 };
 
 namespace {
@@ -154,6 +163,12 @@ Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Ledger::~Ledger() {
   impl_->writer.reset();  // drains the queue first
+  DropCachedView();       // its RocksDB snapshot goes before the database
+}
+
+void Ledger::DropCachedView() const {
+  std::lock_guard<std::mutex> lock(impl_->view_mu);
+  impl_->view.reset();
 }
 
 void Ledger::AppendAsync(std::vector<EventInput> events, std::string actor, Done done) {
@@ -207,6 +222,9 @@ Result<std::vector<Status>> Ledger::Check(std::vector<EventInput> events, std::s
 
 Status Ledger::PurgeErasedPersonalData() {
   if (!impl_->writer) return Status::FailedPrecondition("the ledger is open read-only");
+  // A held view from before the erasure would keep the erased rows alive
+  // through the compaction (RocksDB keeps what a snapshot can still see).
+  DropCachedView();
   return store::vault::PurgeErased(*impl_->db);
 }
 
@@ -220,7 +238,12 @@ WriterStats Ledger::stats() const {
 }
 
 std::unique_ptr<LedgerSnapshot> Ledger::Snapshot() const {
-  return store::MakeSnapshot(impl_->db.get(), impl_->live.get());
+  std::lock_guard<std::mutex> lock(impl_->view_mu);
+  const rocksdb::SequenceNumber latest = impl_->db->db()->GetLatestSequenceNumber();
+  if (impl_->view == nullptr || impl_->view->snapshot->GetSequenceNumber() != latest) {
+    impl_->view = store::MakeSnapshotImpl(impl_->db.get(), impl_->live.get());
+  }
+  return std::make_unique<LedgerSnapshot>(impl_->view, impl_->view->size);
 }
 
 const std::string& Ledger::dir() const {

@@ -10,7 +10,13 @@ namespace lumbung {
 namespace store {
 
 std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db, const LiveRows* live) {
-  auto impl = std::make_unique<LedgerSnapshot::Impl>();
+  auto impl = MakeSnapshotImpl(db, live);
+  const uint64_t size = impl->size;
+  return std::make_unique<LedgerSnapshot>(std::move(impl), size);
+}
+
+std::shared_ptr<const LedgerSnapshot::Impl> MakeSnapshotImpl(Db* db, const LiveRows* live) {
+  auto impl = std::make_shared<LedgerSnapshot::Impl>();
   impl->db = db;
   impl->snapshot = db->db()->GetSnapshot();
   impl->tiles = std::make_unique<TileReader>(db->db(), db->tree(), impl->snapshot);
@@ -26,7 +32,7 @@ std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db, const LiveRows* live) {
       impl->fold_seq = *fold_seq;
     }
   }
-  return std::make_unique<LedgerSnapshot>(std::move(impl), n);
+  return impl;
 }
 
 Status EnsureOverlay(const LedgerSnapshot::Impl& impl) {
@@ -73,12 +79,14 @@ Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std:
 
 }  // namespace store
 
-LedgerSnapshot::LedgerSnapshot(std::unique_ptr<Impl> impl, uint64_t size)
+LedgerSnapshot::Impl::~Impl() {
+  if (snapshot != nullptr) db->db()->ReleaseSnapshot(snapshot);
+}
+
+LedgerSnapshot::LedgerSnapshot(std::shared_ptr<const Impl> impl, uint64_t size)
     : impl_(std::move(impl)), size_(size) {}
 
-LedgerSnapshot::~LedgerSnapshot() {
-  if (impl_->snapshot != nullptr) impl_->db->db()->ReleaseSnapshot(impl_->snapshot);
-}
+LedgerSnapshot::~LedgerSnapshot() = default;
 
 Status LedgerSnapshot::GetEntry(uint64_t seq, audit::VerifiedEntry* out) const {
   if (seq >= size_) {

@@ -17,7 +17,15 @@
 
 namespace lumbung {
 
+// One RocksDB snapshot and what was read with it. Immutable once made (the
+// overlay is built once, under its once_flag), so several LedgerSnapshots
+// of the same database state share one Impl from several threads.
 struct LedgerSnapshot::Impl {
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl();
+
   store::Db* db = nullptr;
   const rocksdb::Snapshot* snapshot = nullptr;
   uint64_t size = 0;
@@ -42,6 +50,8 @@ struct LedgerSnapshot::Impl {
 
 namespace store {
 std::unique_ptr<LedgerSnapshot> MakeSnapshot(Db* db, const LiveRows* live = nullptr);
+// A new view of the database as it is now.
+std::shared_ptr<const LedgerSnapshot::Impl> MakeSnapshotImpl(Db* db, const LiveRows* live);
 // A derived row (index or projection) as of the snapshot: the newest
 // unfolded delta holding `key`, else the folded row; nullopt if absent.
 Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std::string_view key);

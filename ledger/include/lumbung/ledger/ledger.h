@@ -114,6 +114,8 @@ class Ledger {
 
  private:
   explicit Ledger(std::unique_ptr<Impl> impl);
+  // Releases the reused view (Snapshot() makes a new one when next asked).
+  void DropCachedView() const;
   std::unique_ptr<Impl> impl_;
 };
 
@@ -139,12 +141,12 @@ class LedgerSnapshot {
   audit::NodeSource& tree() const;
   Result<audit::Hash> Root(uint64_t tree_size) const;
 
-  struct Impl;  // opaque outside the ledger library
-  LedgerSnapshot(std::unique_ptr<Impl> impl, uint64_t size);
+  struct Impl;  // opaque outside the ledger library; shared by equal views
+  LedgerSnapshot(std::shared_ptr<const Impl> impl, uint64_t size);
   const Impl& impl() const { return *impl_; }
 
  private:
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<const Impl> impl_;
   uint64_t size_;
 };
 
