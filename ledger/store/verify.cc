@@ -65,16 +65,16 @@ void CheckShape(audit::ChainVerifier& chain, uint64_t seq) {
   }
 }
 
-// Entries read ahead of the walk, with their leaf hashes computed. The walk
-// (chain, Merkle nodes, FlatBuffers, shapes) and the read + leaf hashing
-// each cost about one SHA-256 per entry, so running them on two threads
-// nearly halves a verify on a machine with two cores.
+// Entries read ahead of the walk, on a second thread. Reading, leaf hashing
+// and the walk (chain, Merkle nodes, FlatBuffers, shapes) cost about the
+// same per entry; the hashing goes to whichever thread has time.
 struct Chunk {
   std::string bytes;                             // the entries, back to back
   std::vector<std::pair<size_t, size_t>> spans;  // offset, size in `bytes`
   std::vector<uint64_t> seqs;                    // kBadKey for a key that is not a seq
-  std::vector<audit::Hash> leaves;               // LeafHash of each span
-  Status status;                                 // the iterator's, on the last chunk
+  std::vector<audit::Hash> leaves;               // LeafHash of each span, once hashed
+  bool hashed = false;
+  Status status;  // the iterator's, on the last chunk
   bool last = false;
 };
 constexpr uint64_t kBadKey = UINT64_MAX;
@@ -92,6 +92,11 @@ class ChunkQueue {
     chunks_.push_back(std::move(chunk));
     cv_.notify_all();
     return true;
+  }
+  // Whether the walk has chunks waiting (so the reader has time to spare).
+  bool Backlog() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !chunks_.empty();
   }
   std::unique_ptr<Chunk> Pop() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -115,6 +120,7 @@ class ChunkQueue {
 };
 
 void HashChunk(Chunk* chunk) {
+  chunk->hashed = true;
   chunk->leaves.resize(chunk->spans.size());
   const auto* data = reinterpret_cast<const uint8_t*>(chunk->bytes.data());
   for (size_t i = 0; i < chunk->spans.size(); ++i) {
@@ -143,7 +149,11 @@ void ReadEntries(const LedgerSnapshot& snapshot, ChunkQueue* queue) {
       chunk->seqs.push_back(seq);
     }
     const bool more = it->Valid() && chunk->seqs.size() == kChunkEntriesMax;
-    HashChunk(chunk.get());
+    // Work sharing: reading and walking each cost about as much as the
+    // hashing, so whichever side has time hashes. With chunks waiting the
+    // walk is the slower side and the reader hashes; with none, the walk
+    // would idle, so the chunk goes unhashed and the walk hashes it.
+    if (queue->Backlog()) HashChunk(chunk.get());
     if (!more) {
       chunk->status = store::FromRocks(it->status(), "reading entries");
       chunk->last = true;
@@ -186,6 +196,7 @@ Status WalkEntries(const LedgerSnapshot& snapshot, audit::ChainVerifier& chain,
   Status status;
   for (;;) {
     std::unique_ptr<Chunk> chunk = queue.Pop();
+    if (!chunk->hashed) HashChunk(chunk.get());
     if (!chain.full()) WalkChunk(*chunk, chain, stored, options, snapshot.size(), report);
     if (chunk->last) {
       status = chunk->status;
