@@ -50,6 +50,14 @@ void Record(Ledger& ledger, const std::vector<std::string>& events) {
   REQUIRE(ledger.Append(std::move(batch), "test").ok());
 }
 
+// A new ledger in `path` holding kEvents, closed again.
+void MakeRecordedLedger(const std::string& path) {
+  REQUIRE(Ledger::Init(path, "lumbung.example/receipts").ok());
+  auto ledger = Ledger::Open(path);
+  REQUIRE(ledger.ok());
+  Record(**ledger, kEvents);
+}
+
 std::string CodeOf(const LedgerSnapshot& snapshot, uint64_t seq) {
   audit::VerifiedEntry entry;
   REQUIRE(snapshot.GetEntry(seq, &entry).ok());
@@ -107,12 +115,7 @@ TEST_CASE("receipt index: every entry is found by its code, however it is typed"
 TEST_CASE("receipt index: a ledger made before it gets it on its first writable open",
           "[receipt]") {
   TempDir dir;
-  REQUIRE(Ledger::Init(dir.path(), "lumbung.example/receipts").ok());
-  {
-    auto ledger = Ledger::Open(dir.path());
-    REQUIRE(ledger.ok());
-    Record(**ledger, kEvents);
-  }
+  MakeRecordedLedger(dir.path());
   std::string code;
   {
     // Back to how an older ledger looks: no receipt rows, no mark.
@@ -146,12 +149,7 @@ TEST_CASE("receipt index: a ledger made before it gets it on its first writable 
 TEST_CASE("receipt index: a row that points at an entry of another code is corruption",
           "[receipt]") {
   TempDir dir;
-  REQUIRE(Ledger::Init(dir.path(), "lumbung.example/receipts").ok());
-  {
-    auto ledger = Ledger::Open(dir.path());
-    REQUIRE(ledger.ok());
-    Record(**ledger, kEvents);
-  }
+  MakeRecordedLedger(dir.path());
   const std::string unused = UnusedCode();
   {
     auto db = store::Db::Open(dir.path() + "/db", store::OpenMode::kWrite);
@@ -221,12 +219,7 @@ TEST_CASE("cli: receipt prints the slip of a disbursement, and refuses other ent
 
 TEST_CASE("cli: export oversight signs the head and writes the folder", "[receipt][cli]") {
   TempDir dir;
-  REQUIRE(Ledger::Init(dir.path(), "lumbung.example/receipts").ok());
-  {
-    auto ledger = Ledger::Open(dir.path());
-    REQUIRE(ledger.ok());
-    Record(**ledger, kEvents);
-  }
+  MakeRecordedLedger(dir.path());
   const std::string out = dir / "public";
   auto unknown = Cli(dir.path(), {"export", "oversight", "--out", out, "--program", "nope"});
   CHECK(unknown.exit_code == 2);

@@ -571,38 +571,35 @@
       return off === 0 ? 0 : table + off;
     }
     indirect(at) { return at + this.u32(at); }
+    // The field's position, or 0 when it is absent (an error if required).
+    present(table, id, what, required) {
+      const at = this.field(table, id);
+      if (at === 0 && required) throw new Error('missing required ' + what + ' field ' + id);
+      return at;
+    }
     scalar(table, id, kind, dflt) {
       const at = this.field(table, id);
       return at === 0 ? dflt : this[kind](at);
     }
     string(table, id, required) {
-      const at = this.field(table, id);
-      if (at === 0) {
-        if (required) throw new Error('missing required string field ' + id);
-        return null;
-      }
+      const at = this.present(table, id, 'string', required);
+      if (at === 0) return null;
       const s = this.indirect(at);
       const n = this.u32(s);
       this.need(s + 4, n + 1);  // FlatBuffers strings end in a zero byte
       return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes.subarray(s + 4, s + 4 + n));
     }
     byteVector(table, id, required) {
-      const at = this.field(table, id);
-      if (at === 0) {
-        if (required) throw new Error('missing required vector field ' + id);
-        return null;
-      }
+      const at = this.present(table, id, 'vector', required);
+      if (at === 0) return null;
       const v = this.indirect(at);
       const n = this.u32(v);
       this.need(v + 4, n);
       return this.bytes.subarray(v + 4, v + 4 + n);
     }
     structBytes(table, id, size, required) {
-      const at = this.field(table, id);
-      if (at === 0) {
-        if (required) throw new Error('missing required struct field ' + id);
-        return null;
-      }
+      const at = this.present(table, id, 'struct', required);
+      if (at === 0) return null;
       this.need(at, size);
       return this.bytes.subarray(at, at + size);
     }
