@@ -40,6 +40,9 @@ const T* Open(std::string_view value, std::string* aligned) {
 std::string S(const flatbuffers::String* s) {
   return s != nullptr ? s->str() : std::string();
 }
+std::string_view SV(const flatbuffers::String* s) {
+  return s != nullptr ? s->string_view() : std::string_view();
+}
 
 std::vector<std::string_view> Split(std::string_view key) {
   std::vector<std::string_view> parts;
@@ -318,15 +321,15 @@ Status LoadCycleRow(ProgramRec& program, std::string_view value) {
   return Status();
 }
 
-Status LoadBeneficiaryRow(ProgramRec& program, std::string_view value) {
+Status LoadBeneficiaryRow(InternPool& strings, ProgramRec& program, std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::BeneficiaryRow>(value, &aligned);
   if (row == nullptr) return Status::Corruption("malformed beneficiary row");
   BeneficiaryRec& r = program.beneficiaries[row->beneficiary_id()->str()];
   r.id = row->beneficiary_id()->str();
-  r.region_code = S(row->region_code());
+  r.region_code = strings.Intern(SV(row->region_code()));
   r.household_id = S(row->household_id());
-  r.source = S(row->source());
+  r.source = strings.Intern(SV(row->source()));
   r.status = static_cast<BeneficiaryStatus>(row->status());
   r.exit_reason = row->exit_reason();
   r.enrolled_seq = row->enrolled_seq();
@@ -336,12 +339,12 @@ Status LoadBeneficiaryRow(ProgramRec& program, std::string_view value) {
   return Status();
 }
 
-Status LoadPaidRow(BeneficiaryRec& ben, std::string_view value) {
+Status LoadPaidRow(InternPool& strings, BeneficiaryRec& ben, std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::PaidRow>(value, &aligned);
   if (row == nullptr) return Status::Corruption("malformed paid row");
-  ben.paid.push_back(
-      PaidRec{row->cycle()->str(), row->seq(), row->amount(), S(row->region_code())});
+  ben.paid.push_back(PaidRec{strings.Intern(row->cycle()->string_view()), row->seq(), row->amount(),
+                             strings.Intern(SV(row->region_code()))});
   return Status();
 }
 
@@ -466,10 +469,11 @@ Status LoadRow(State& state, std::string_view key, std::string_view value) {
   switch (kind) {
     case 'P': return LoadProgramRow(state, value);
     case 'C': return parts.size() == 2 ? LoadCycleRow(program(), value) : Bad(key);
-    case 'B': return parts.size() == 2 ? LoadBeneficiaryRow(program(), value) : Bad(key);
+    case 'B':
+      return parts.size() == 2 ? LoadBeneficiaryRow(state.strings, program(), value) : Bad(key);
     case 'Q':
       if (parts.size() != 3) return Bad(key);
-      return LoadPaidRow(program().beneficiaries[std::string(parts[1])], value);
+      return LoadPaidRow(state.strings, program().beneficiaries[std::string(parts[1])], value);
     case 'R': return parts.size() == 2 ? LoadRegionRow(program(), value) : Bad(key);
     case 'G': return LoadGroupRow(state, value);
     case 'M':
@@ -482,42 +486,123 @@ Status LoadRow(State& state, std::string_view key, std::string_view value) {
 
 namespace {
 
-using Row = std::pair<std::string, std::string>;
+// Keys are Join(kind, parts), so the rows of one kind sort by their parts
+// joined with '/'. Ids hold no '/' (IsIdChar), so comparing joined strings
+// is comparing part by part, every part but the last as if followed by its
+// '/': "a" + "/" sorts after "a-b" + "/", since '-' < '/'.
+int ComparePart(std::string_view a, std::string_view b, bool last) {
+  const size_t n = std::min(a.size(), b.size());
+  const int c = a.substr(0, n).compare(b.substr(0, n));
+  if (c != 0 || a.size() == b.size()) return c;
+  const bool a_shorter = a.size() < b.size();
+  if (last) return a_shorter ? -1 : 1;
+  // The shorter part goes on with '/', the longer with an id character.
+  const auto next = static_cast<unsigned char>(a_shorter ? b[n] : a[n]);
+  const bool shorter_first = static_cast<unsigned char>('/') < next;
+  return a_shorter == shorter_first ? -1 : 1;
+}
 
-void ProgramRows(const ProgramRec& p, std::vector<Row>* rows) {
-  rows->emplace_back(ProgramKey(p.id), EncodeProgram(p));
-  for (const auto& [id, c] : p.cycles) rows->emplace_back(CycleKey(p.id, id), EncodeCycle(c));
-  for (const auto& [id, b] : p.beneficiaries) {
-    rows->emplace_back(BeneficiaryKey(p.id, id), EncodeBeneficiary(b));
-    for (const PaidRec& q : b.paid) rows->emplace_back(PaidKey(p.id, id, q.cycle), EncodePaid(q));
+// One row to come, found by reference into the state: `owner` and `id` are
+// the key's parts, `rec` the record the value is encoded from.
+template <class Rec>
+struct Pending {
+  std::string_view owner;
+  std::string_view id;
+  const Rec* rec;
+};
+
+// Sorts two-part rows by key: (owner as a middle part, id as the last).
+template <class Rec>
+void SortByKey(std::vector<Pending<Rec>>& rows, bool id_is_last) {
+  std::sort(rows.begin(), rows.end(), [id_is_last](const Pending<Rec>& x, const Pending<Rec>& y) {
+    const int c = ComparePart(x.owner, y.owner, /*last=*/false);
+    return c != 0 ? c < 0 : ComparePart(x.id, y.id, id_is_last) < 0;
+  });
+}
+
+// The rows of one map keyed by a single id, in key order.
+template <class Map, class EncodeFn>
+void EmitSingle(const Map& map, std::string (*key_of)(std::string_view), EncodeFn encode,
+                const std::function<void(const std::string&, const std::string&)>& fn) {
+  std::vector<const typename Map::value_type*> sorted;
+  sorted.reserve(map.size());
+  for (const auto& item : map) sorted.push_back(&item);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* x, const auto* y) {
+    return ComparePart(x->first, y->first, /*last=*/true) < 0;
+  });
+  for (const auto* item : sorted) fn(key_of(item->first), encode(item->second));
+}
+
+// The rows of one per-programme (or per-group) map, in key order.
+template <class Owners, class Rec, class ChildrenFn, class KeyFn, class EncodeFn>
+void EmitNested(const Owners& owners, ChildrenFn children, KeyFn key_of, EncodeFn encode,
+                const std::function<void(const std::string&, const std::string&)>& fn) {
+  std::vector<Pending<Rec>> rows;
+  for (const auto& [owner_id, owner] : owners) {
+    for (const auto& [id, rec] : children(owner)) rows.push_back({owner_id, id, &rec});
   }
-  for (const auto& [code, r] : p.regions)
-    rows->emplace_back(RegionKey(p.id, code), EncodeRegion(r));
-  for (const auto& [f, amount] : p.provided_by) {
-    rows->emplace_back(ProvidedKey(p.id, f), EncodeProvided(f, amount));
-  }
+  SortByKey(rows, /*id_is_last=*/true);
+  for (const auto& row : rows) fn(key_of(row.owner, row.id), encode(*row.rec));
 }
 
 }  // namespace
 
+// Rows are made and handed out one at a time, never gathered: at 10M
+// entries the gathered rows took more memory than the state they encode.
+// Kinds go in the order of their key letters (B C F G L M P Q R V X Y);
+// within a kind only pointers are sorted.
 void ForEachStateRow(const State& state,
                      const std::function<void(const std::string&, const std::string&)>& fn) {
-  std::vector<Row> rows;
-  for (const auto& [id, p] : state.programs) ProgramRows(p, &rows);
-  for (const auto& [id, f] : state.funders) rows.emplace_back(FunderKey(id), EncodeFunder(f));
-  for (const auto& [id, g] : state.groups) {
-    rows.emplace_back(GroupKey(id), EncodeGroup(g));
-    for (const auto& [mid, m] : g.members) rows.emplace_back(MemberKey(id, mid), EncodeMember(m));
+  const auto beneficiaries = [](const ProgramRec& p) -> const auto& {
+    return p.beneficiaries;
+  };
+  EmitNested<StringMap<ProgramRec>, BeneficiaryRec>(state.programs, beneficiaries, BeneficiaryKey,
+                                                    EncodeBeneficiary, fn);
+  EmitNested<StringMap<ProgramRec>, CycleRec>(
+      state.programs, [](const ProgramRec& p) -> const auto& { return p.cycles; }, CycleKey,
+      EncodeCycle, fn);
+  EmitSingle(state.funders, FunderKey, EncodeFunder, fn);
+  EmitSingle(state.groups, GroupKey, EncodeGroup, fn);
+  EmitSingle(state.loans, LoanKey, EncodeLoan, fn);
+  EmitNested<StringMap<GroupRec>, MemberRec>(
+      state.groups, [](const GroupRec& g) -> const auto& { return g.members; }, MemberKey,
+      EncodeMember, fn);
+  EmitSingle(state.programs, ProgramKey, EncodeProgram, fn);
+  // Paid rows: Q/<p>/<b>/<cycle>, so beneficiaries in the order of "<p>/<b>/"
+  // (not that of B rows), then each one's cycles.
+  std::vector<Pending<BeneficiaryRec>> owners;
+  for (const auto& [program_id, p] : state.programs) {
+    for (const auto& [id, b] : p.beneficiaries) {
+      if (!b.paid.empty()) owners.push_back({program_id, id, &b});
+    }
   }
-  for (const auto& [id, l] : state.loans) rows.emplace_back(LoanKey(id), EncodeLoan(l));
-  for (const auto& [seq, by] : state.reversed) {
-    rows.emplace_back(ReversedKey(seq), EncodeReversed(by));
+  SortByKey(owners, /*id_is_last=*/false);
+  std::vector<const PaidRec*> paid;
+  for (const auto& owner : owners) {
+    paid.clear();
+    for (const PaidRec& q : owner.rec->paid) paid.push_back(&q);
+    std::sort(paid.begin(), paid.end(), [](const PaidRec* x, const PaidRec* y) {
+      return ComparePart(x->cycle, y->cycle, /*last=*/true) < 0;
+    });
+    for (const PaidRec* q : paid) fn(PaidKey(owner.owner, owner.id, q->cycle), EncodePaid(*q));
   }
+  EmitNested<StringMap<ProgramRec>, RegionRec>(
+      state.programs, [](const ProgramRec& p) -> const auto& { return p.regions; }, RegionKey,
+      EncodeRegion, fn);
+  std::vector<Pending<int64_t>> provided;
+  for (const auto& [program_id, p] : state.programs) {
+    for (const auto& [funder, amount] : p.provided_by)
+      provided.push_back({program_id, funder, &amount});
+  }
+  SortByKey(provided, /*id_is_last=*/true);
+  for (const auto& row : provided) {
+    fn(ProvidedKey(row.owner, row.id), EncodeProvided(row.id, *row.rec));
+  }
+  // Big-endian seq keys: the maps' numeric order is the key order.
+  for (const auto& [seq, by] : state.reversed) fn(ReversedKey(seq), EncodeReversed(by));
   for (const auto& [seq, region] : state.returned_regions) {
-    rows.emplace_back(ReturnedKey(seq), EncodeReturned(region));
+    fn(ReturnedKey(seq), EncodeReturned(region));
   }
-  std::sort(rows.begin(), rows.end());
-  for (const auto& [key, value] : rows) fn(key, value);
 }
 
 }  // namespace lumbung::domain

@@ -36,9 +36,9 @@ Status DomainRules::BeneficiaryEnrolled(const fb::BeneficiaryEnrolled& e) {
   }
   // A new enrolment, or a return after an exit: the record takes the
   // enrolment's details and starts counting again.
-  SetString(b->region_code, e.region_code()->str());
+  Set(b->region_code, s_.strings.Intern(e.region_code()->string_view()));
   SetString(b->household_id, e.household_id() ? e.household_id()->str() : std::string());
-  SetString(b->source, e.source()->str());
+  Set(b->source, s_.strings.Intern(e.source()->string_view()));
   Set(b->status, BeneficiaryStatus::kEnrolled);
   Set(b->enrolled_seq, seq_);
   Set(b->exit_reason, uint8_t{0});
@@ -127,7 +127,8 @@ Status DomainRules::Activate(const Disbursement& d, uint64_t slot_seq, const std
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_amount, d.amount, "amount"));
   if (first) LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, 1, "beneficiary_id"));
   if (first_in_region) LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, 1, "beneficiary_id"));
-  b.paid.push_back(PaidRec{std::string(d.cycle), slot_seq, d.amount, region});
+  b.paid.push_back(
+      PaidRec{s_.strings.Intern(d.cycle), slot_seq, d.amount, s_.strings.Intern(region)});
   d_.journal_.OnUndo([&b] { b.paid.pop_back(); });
   Post(Account::kProgram, nullptr, &p, p.balance);
   Post(Account::kBeneficiary, &p, &b, b.balance);

@@ -81,7 +81,7 @@ Json ActivePayments(const domain::BeneficiaryRec& b) {
   std::sort(paid.begin(), paid.end(), [](auto* x, auto* y) { return x->cycle < y->cycle; });
   Json out = Json::array();
   for (const domain::PaidRec* q : paid) {
-    out.push_back(Json{{"cycle", q->cycle}, {"seq", q->seq}, {"amount", q->amount}});
+    out.push_back(Json{{"cycle", q->cycle.str()}, {"seq", q->seq}, {"amount", q->amount}});
   }
   return out;
 }
@@ -90,9 +90,9 @@ Json Enrolment(const domain::ProgramRec& p, const domain::BeneficiaryRec& b) {
   Json out{{"program_id", p.id},
            {"beneficiary_id", b.id},
            {"unit", p.unit},
-           {"region_code", b.region_code},
+           {"region_code", b.region_code.str()},
            {"household_id", b.household_id},
-           {"source", b.source},
+           {"source", b.source.str()},
            {"status", b.status == domain::BeneficiaryStatus::kEnrolled ? "enrolled" : "exited"},
            {"enrolled_seq", b.enrolled_seq}};
   if (b.status == domain::BeneficiaryStatus::kExited) {

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "lumbung/fb/entry_generated.h"
@@ -37,6 +38,55 @@ struct StringHash {
 };
 template <typename V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+// A string held once per State and referred to by pointer: the few cycle
+// and region codes that millions of payment records repeat (a std::string
+// of a 20-character region code is 32 bytes plus a heap block of 32).
+// Reads, converts and compares like the string it points to. Trivially
+// copyable, so the undo journal records it like a number.
+class Interned {
+ public:
+  Interned() : s_(&Empty()) {}
+  const std::string& str() const { return *s_; }
+  operator const std::string&() const { return *s_; }  // NOLINT(google-explicit-constructor)
+  operator std::string_view() const { return *s_; }    // NOLINT(google-explicit-constructor)
+  bool empty() const { return s_->empty(); }
+  friend bool operator==(Interned a, std::string_view b) { return *a.s_ == b; }
+  friend bool operator==(Interned a, Interned b) { return a.s_ == b.s_ || *a.s_ == *b.s_; }
+  friend bool operator<(Interned a, Interned b) { return *a.s_ < *b.s_; }
+
+ private:
+  friend class InternPool;
+  explicit Interned(const std::string* s) : s_(s) {}
+  static const std::string& Empty() {
+    static const std::string empty;
+    return empty;
+  }
+  const std::string* s_;
+};
+
+// The strings a State's Interned values point to. Node-based, so the
+// pointers survive rehashing and moving the State; never copied (a copy's
+// records would point into the original's pool). Strings are never removed:
+// there are as many as distinct codes the ledger has seen.
+class InternPool {
+ public:
+  InternPool() = default;
+  InternPool(InternPool&&) = default;
+  InternPool& operator=(InternPool&&) = default;
+  InternPool(const InternPool&) = delete;
+  InternPool& operator=(const InternPool&) = delete;
+
+  Interned Intern(std::string_view s) {
+    if (s.empty()) return Interned();
+    auto it = strings_.find(s);
+    if (it == strings_.end()) it = strings_.emplace(s).first;
+    return Interned(&*it);
+  }
+
+ private:
+  std::unordered_set<std::string, StringHash, std::equal_to<>> strings_;
+};
 
 enum class BeneficiaryStatus : uint8_t { kEnrolled = 1, kExited = 2 };
 enum class LoanStatus : uint8_t { kOpen = 1, kRepaid = 2, kWrittenOff = 3, kReversed = 4 };
@@ -58,17 +108,17 @@ struct CycleRec {
 // An active disbursement of a beneficiary in one cycle: the slot that makes
 // a second payment in that cycle `already_disbursed`.
 struct PaidRec {
-  std::string cycle;
+  Interned cycle;
   uint64_t seq = 0;
   int64_t amount = 0;
-  std::string region;  // the beneficiary's region code when paid
+  Interned region;  // the beneficiary's region code when paid
 };
 
 struct BeneficiaryRec {
   std::string id;
-  std::string region_code;
+  Interned region_code;
   std::string household_id;
-  std::string source;
+  Interned source;
   BeneficiaryStatus status = BeneficiaryStatus::kEnrolled;
   uint8_t exit_reason = 0;  // fb::ExitReason
   uint64_t enrolled_seq = 0;
@@ -177,6 +227,7 @@ struct LoanRec {
 };
 
 struct State {
+  InternPool strings;  // first: the records below point into it
   StringMap<ProgramRec> programs;
   StringMap<FunderRec> funders;
   StringMap<GroupRec> groups;
