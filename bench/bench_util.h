@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,11 @@ uint64_t DirectoryBytes(const std::string& path);
 // Resident set size of this process, in bytes.
 uint64_t RssBytes();
 uint64_t PeakRssBytes();
+// CPU time (user + system) of every thread of this process so far.
+double ProcessCpuSeconds();
+// CPU seconds so far of the live threads of this process, summed by thread
+// name (lumbung-apply, lumbung-commit, rocksdb:low, ...), from /proc.
+std::map<std::string, double> ThreadCpuSeconds();
 
 }  // namespace lumbung::bench
 

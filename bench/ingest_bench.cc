@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -51,7 +52,9 @@ std::vector<EventInput> DemoEvents(const demo::DemoOptions& base) {
 }
 
 struct IngestResult {
+  std::map<std::string, double> thread_cpu_seconds;  // by thread name, during the ingest
   double seconds = 0;
+  double cpu_seconds = 0;  // every thread's, background folds and compactions included
   uint64_t bytes = 0;
 };
 
@@ -74,7 +77,12 @@ IngestResult RunLumbung(const std::string& dir, const std::vector<EventInput>& e
         events.begin() + static_cast<ptrdiff_t>(std::min(events.size(), i + group)));
   }
   IngestResult r;
+  const double cpu_before = bench::ProcessCpuSeconds();
+  const auto threads_before = bench::ThreadCpuSeconds();
   r.seconds = bench::AppendWindowed(**ledger, std::move(batches));
+  r.cpu_seconds = bench::ProcessCpuSeconds() - cpu_before;
+  r.thread_cpu_seconds = bench::ThreadCpuSeconds();
+  for (const auto& [name, seconds] : threads_before) r.thread_cpu_seconds[name] -= seconds;
   auto snap = (*ledger)->Snapshot();
   (void)snap->ScanEntries(1, events.size(), [&](uint64_t, std::string_view bytes) {
     stored->emplace_back(bytes);
@@ -88,14 +96,10 @@ void Rebuild(const std::string& dir) {
   auto ledger = Ledger::Open(dir);
   if (!ledger.ok()) std::abort();
   auto snap = (*ledger)->Snapshot();
-  bench::Stopwatch watch;
-  auto state = ReplayProjection(*snap, snap->size());
-  const double replay_s = watch.seconds();
-  if (!state.ok()) std::abort();
-  const audit::Hash replayed = DigestState(*state);
-  auto stored = DigestStoredProjection(*snap);
-  const double total_s = watch.seconds();
-  if (!stored.ok() || *stored != replayed) std::abort();
+  auto report = RebuildAndCompare(*snap);
+  if (!report.ok() || !report->equal()) std::abort();
+  const double replay_s = report->replay_seconds;
+  const double total_s = report->total_seconds;
   std::printf(
       "rebuild: %llu entries replayed through the rules in %.2f s = %.0f entries/s; "
       "with both digests %.2f s = %.0f entries/s (digests equal)\n",
@@ -156,8 +160,10 @@ int main(int argc, char** argv) {
   bench::ScratchDir dir("ingest");
   std::vector<std::string> stored;
   const IngestResult lum = RunLumbung(dir.path() + "/ledger", events, group, &stored);
+  const double raw_cpu_before = bench::ProcessCpuSeconds();
   const bench::RawResult raw =
       bench::WriteRawEntries(dir.path() + "/raw", stored, group, /*first_seq=*/1);
+  const double raw_cpu = bench::ProcessCpuSeconds() - raw_cpu_before;
   const double l = static_cast<double>(events.size()) / lum.seconds;
   const double r = static_cast<double>(events.size()) / raw.seconds;
   std::printf("ingest, groups of %zu, WAL synced per group, all rules and projections on:\n",
@@ -167,6 +173,17 @@ int main(int argc, char** argv) {
   std::printf("  raw     %10.0f events/s  %7.1f MB/s (same entry bytes, RocksDB alone)\n", r,
               static_cast<double>(raw.bytes) / raw.seconds / 1e6);
   std::printf("  ratio   %9.0f%%\n", 100.0 * l / r);
+  // CPU time is steadier than wall time on a shared machine, and says what
+  // the throughput is bound by: two cores busy means no idle core is left.
+  const double n = static_cast<double>(events.size());
+  std::printf("  cpu     lumbung %.1f us/event on %.2f cores, raw %.1f us/event on %.2f cores\n",
+              lum.cpu_seconds / n * 1e6, lum.cpu_seconds / lum.seconds, raw_cpu / n * 1e6,
+              raw_cpu / raw.seconds);
+  std::printf("  cpu by thread (us/event):");
+  for (const auto& [name, seconds] : lum.thread_cpu_seconds) {
+    if (seconds / n * 1e6 >= 0.05) std::printf(" %s %.1f", name.c_str(), seconds / n * 1e6);
+  }
+  std::printf("\n");
   Rebuild(dir.path() + "/ledger");
   BalanceLatency(dir.path() + "/ledger", queries);
   return 0;

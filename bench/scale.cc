@@ -126,13 +126,10 @@ struct Row {
 };
 
 double RebuildSeconds(const LedgerSnapshot& snap) {
-  bench::Stopwatch watch;
-  auto state = ReplayProjection(snap, snap.size());
-  Check(state.status(), "rebuild replay");
-  auto stored = DigestStoredProjection(snap);
-  Check(stored.status(), "digest of the stored projection");
-  if (*stored != DigestState(*state)) Check(Status::Corruption("digests differ"), "rebuild");
-  return watch.seconds();
+  auto report = RebuildAndCompare(snap);
+  Check(report.status(), "rebuild");
+  if (!report->equal()) Check(Status::Corruption("digests differ"), "rebuild");
+  return report->total_seconds;
 }
 
 double VerifySeconds(const LedgerSnapshot& snap) {

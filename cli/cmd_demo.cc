@@ -156,12 +156,10 @@ int VerifyAndSummarise(const Context& ctx) {
   Progress replaying("replay projections");
   ReplayOptions replay;
   replay.progress = [&](uint64_t done, uint64_t total) { replaying.Update(done, total); };
-  auto rebuilt = ReplayProjection(*snapshot, snapshot->size(), replay);
+  auto rebuilt = RebuildAndCompare(*snapshot, replay);
   replaying.Done();
   if (!rebuilt.ok()) return ReportError(rebuilt.status());
-  auto stored = DigestStoredProjection(*snapshot);
-  if (!stored.ok()) return ReportError(stored.status());
-  if (DigestState(*rebuilt) != *stored) {
+  if (!rebuilt->equal()) {
     return ReportError(Status::Corruption("the projections differ from a replay of the log"));
   }
   domain::State state;

@@ -1,4 +1,3 @@
-#include <chrono>
 #include <iostream>
 
 #include "lumbung/ledger/projection.h"
@@ -17,19 +16,14 @@ int Rebuild(const Context& ctx) {
   Progress progress("rebuild");
   ReplayOptions options;
   options.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
-  const auto start = std::chrono::steady_clock::now();
-  auto rebuilt = ReplayProjection(*snapshot, snapshot->size(), options);
+  auto report = RebuildAndCompare(*snapshot, options);
   progress.Done();
-  if (!rebuilt.ok()) return ReportError(rebuilt.status());
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto stored = DigestStoredProjection(*snapshot);
-  if (!stored.ok()) return ReportError(stored.status());
-  const audit::Hash digest = DigestState(*rebuilt);
-  std::cout << "entries replayed: " << snapshot->size() << " in " << seconds << " s\n"
-            << "rebuilt projection digest: " << audit::ToHex(digest) << '\n'
-            << "stored projection digest:  " << audit::ToHex(*stored) << '\n';
-  if (digest != *stored) {
+  if (!report.ok()) return ReportError(report.status());
+  std::cout << "entries replayed: " << report->entries << " in " << report->replay_seconds
+            << " s (with both digests " << report->total_seconds << " s)\n"
+            << "rebuilt projection digest: " << audit::ToHex(report->rebuilt) << '\n'
+            << "stored projection digest:  " << audit::ToHex(report->stored) << '\n';
+  if (!report->equal()) {
     std::cout << "FAIL the stored projections do not equal a replay of the log" << std::endl;
     std::cerr << "lumbung: the stored projections differ from a replay of the log" << std::endl;
     return kExitRejected;

@@ -144,6 +144,31 @@ TEST_CASE("cli: verify exits 0 on an intact ledger and 1 naming the altered seq"
   CHECK(Lines(bad.err).size() == 1);
 }
 
+TEST_CASE("cli: verify replays the projections, and --chain-only skips that", "[cli]") {
+  Fixture f;
+  REQUIRE(f.Run({"record", "-"}, Events(1, 12)).exit_code == 0);
+  auto ok = f.Run({"verify"});
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("projections equal a replay of the log") != std::string::npos);
+  {
+    // A programme row nobody recorded: the chain is intact, the projections
+    // (what `program` and the API answer) are not.
+    auto db = store::Db::Open(f.data + "/db", store::OpenMode::kWrite);
+    REQUIRE(db.ok());
+    REQUIRE(
+        (*db)->db()->Put({}, (*db)->state(), store::keys::StateRow("P/p-forged"), "forged").ok());
+  }
+  auto bad = f.Run({"verify"});
+  CHECK(bad.exit_code == 1);
+  CHECK(Lines(bad.out).back() == "FAIL the stored projections do not equal a replay of the log");
+  CHECK(Lines(bad.err).size() == 1);
+  auto chain = f.Run({"verify", "--chain-only"});
+  CHECK(chain.exit_code == 0);
+  CHECK(chain.out.rfind("ok: 13 entries verified", 0) == 0);
+  CHECK(chain.out.find("replay") == std::string::npos);
+  CHECK(f.Run({"rebuild"}).exit_code == 1);
+}
+
 TEST_CASE("cli: commands on a folder without a ledger say so", "[cli]") {
   testing::TempDir dir;
   auto r = RunCommand({kCli, "log", "--data", dir / "nothing"});

@@ -2,9 +2,12 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include "lumbung/base/limits.h"
 #include "lumbung/base/result.h"
 #include "lumbung/base/text.h"
 #include "lumbung/fb/state_generated.h"
+
+#include <zstd.h>
 
 namespace lumbung::store {
 
@@ -31,8 +34,64 @@ std::string DeltaBuilder::Finish(uint64_t end_seq) const {
   ids.reserve(ids_.size());
   for (std::string_view id : ids_) ids.push_back(fbb.CreateString(id.data(), id.size()));
   const auto id_vec = fbb.CreateVector(ids);
-  fb::FinishGroupDeltaBuffer(fbb, fb::CreateGroupDelta(fbb, end_seq, vec, id_vec));
+  const auto receipt_vec = fbb.CreateVector(receipts_);
+  fb::FinishGroupDeltaBuffer(fbb, fb::CreateGroupDelta(fbb, end_seq, vec, id_vec, receipt_vec));
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+namespace {
+
+// A zstd frame starts with these bytes; an encoded GroupDelta starts with
+// its root offset, a small number, so the two never look alike.
+constexpr uint8_t kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+constexpr int kDeltaCompressionLevel = 1;
+
+bool IsCompressed(std::string_view stored) {
+  return stored.size() >= sizeof kZstdMagic &&
+         std::memcmp(stored.data(), kZstdMagic, sizeof kZstdMagic) == 0;
+}
+
+}  // namespace
+
+DeltaCompressor::DeltaCompressor() : ctx_(ZSTD_createCCtx()) {
+  // Out of memory at startup: nothing sensible to do but stop.
+  LUMBUNG_ASSERT(ctx_ != nullptr);
+  // The frame carries its content size (readers bound their buffer by it)
+  // and a checksum of the content, checked on decompression.
+  LUMBUNG_ASSERT(
+      !ZSTD_isError(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_compressionLevel, kDeltaCompressionLevel)));
+  LUMBUNG_ASSERT(!ZSTD_isError(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_checksumFlag, 1)));
+  LUMBUNG_ASSERT(!ZSTD_isError(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_contentSizeFlag, 1)));
+}
+
+DeltaCompressor::~DeltaCompressor() {
+  ZSTD_freeCCtx(ctx_);
+}
+
+std::string DeltaCompressor::Compress(std::string_view delta) {
+  std::string out(ZSTD_compressBound(delta.size()), '\0');
+  const size_t n = ZSTD_compress2(ctx_, out.data(), out.size(), delta.data(), delta.size());
+  // With a buffer of ZSTD_compressBound bytes compression cannot fail.
+  LUMBUNG_ASSERT(!ZSTD_isError(n));
+  out.resize(n);
+  LUMBUNG_ASSERT(IsCompressed(out));
+  return out;
+}
+
+Result<std::string_view> InflateDelta(std::string_view stored, std::string* buffer) {
+  if (!IsCompressed(stored)) return stored;
+  const unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
+      size > limits::kGroupDeltaBytesMax) {
+    return Status::Corruption("a stored group delta has a damaged or oversized zstd frame");
+  }
+  buffer->resize(size);
+  const size_t n = ZSTD_decompress(buffer->data(), buffer->size(), stored.data(), stored.size());
+  if (ZSTD_isError(n) || n != size) {
+    return Status::Corruption(std::string("a stored group delta does not decompress: ") +
+                              (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame"));
+  }
+  return std::string_view(*buffer);
 }
 
 namespace {
@@ -53,6 +112,9 @@ Result<const fb::GroupDelta*> VerifyDelta(std::string_view blob, std::string* al
   const fb::GroupDelta* delta = fb::GetGroupDelta(data);
   const uint64_t ids = delta->event_ids() != nullptr ? delta->event_ids()->size() : 0;
   if (ids > delta->end_seq()) return Status::Corruption("a group delta has too many event ids");
+  if (delta->receipts() != nullptr && delta->receipts()->size() != ids) {
+    return Status::Corruption("a group delta's receipts do not match its event ids");
+  }
   return delta;
 }
 
@@ -66,6 +128,17 @@ Status ForEachDeltaEventId(std::string_view blob, uint64_t* end_seq,
   if (delta->event_ids() == nullptr) return Status();
   uint64_t seq = delta->end_seq() - delta->event_ids()->size();
   for (const flatbuffers::String* id : *delta->event_ids()) fn(id->string_view(), seq++);
+  return Status();
+}
+
+Status ForEachDeltaReceipt(std::string_view blob, uint64_t* end_seq,
+                           const std::function<void(uint64_t, uint64_t)>& fn) {
+  std::string aligned;
+  LUMBUNG_ASSIGN_OR_RETURN(const fb::GroupDelta* delta, VerifyDelta(blob, &aligned));
+  *end_seq = delta->end_seq();
+  if (delta->receipts() == nullptr) return Status();
+  uint64_t seq = delta->end_seq() - delta->receipts()->size();
+  for (const uint64_t value : *delta->receipts()) fn(value, seq++);
   return Status();
 }
 

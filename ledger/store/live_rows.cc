@@ -1,11 +1,18 @@
 #include "live_rows.h"
 
+#include <algorithm>
 #include <mutex>
 
 namespace lumbung::store {
 
-void LiveRows::Add(uint64_t end_seq, const std::vector<Row>& rows) {
+void LiveRows::Add(uint64_t end_seq, const std::vector<Row>& rows, Receipts receipts) {
+  std::vector<std::pair<uint64_t, uint64_t>> sorted;
+  sorted.reserve(receipts.values.size());
+  uint64_t seq = receipts.first_seq;
+  for (const uint64_t value : receipts.values) sorted.emplace_back(value, seq++);
+  std::sort(sorted.begin(), sorted.end());
   std::unique_lock lock(mu_);
+  if (!sorted.empty()) receipts_[end_seq] = std::move(sorted);
   for (const auto& [key, value] : rows) {
     auto& versions = rows_[key];
     // Within one group a key may appear more than once; the last wins.
@@ -19,6 +26,7 @@ void LiveRows::Add(uint64_t end_seq, const std::vector<Row>& rows) {
 
 void LiveRows::Remove(uint64_t end_seq) {
   std::unique_lock lock(mu_);
+  receipts_.erase(receipts_.lower_bound(end_seq), receipts_.end());
   for (auto it = rows_.begin(); it != rows_.end();) {
     auto& versions = it->second;
     while (!versions.empty() && versions.back().end_seq >= end_seq) versions.pop_back();
@@ -29,6 +37,7 @@ void LiveRows::Remove(uint64_t end_seq) {
 void LiveRows::Folded(uint64_t fold_seq) {
   std::unique_lock lock(mu_);
   if (fold_seq <= base_) return;
+  receipts_.erase(receipts_.begin(), receipts_.upper_bound(fold_seq));
   for (auto it = rows_.begin(); it != rows_.end();) {
     auto& versions = it->second;
     std::erase_if(versions, [fold_seq](const Version& v) { return v.end_seq <= fold_seq; });
@@ -71,6 +80,18 @@ bool LiveRows::Scan(
   for (auto it = rows_.lower_bound(prefix); it != rows_.end() && it->first.starts_with(prefix);
        ++it) {
     if (const Version* v = Newest(it->second, size)) fn(it->first, v->value);
+  }
+  return true;
+}
+
+bool LiveRows::FindReceipt(uint64_t fold_seq, uint64_t size, uint64_t value,
+                           const std::function<void(uint64_t)>& fn) const {
+  std::shared_lock lock(mu_);
+  if (fold_seq != base_) return false;
+  for (const auto& [end_seq, sorted] : receipts_) {
+    if (end_seq > size) break;
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), std::make_pair(value, uint64_t{0}));
+    for (; it != sorted.end() && it->first == value; ++it) fn(it->second);
   }
   return true;
 }

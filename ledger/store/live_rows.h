@@ -36,8 +36,15 @@ class LiveRows {
 
   explicit LiveRows(uint64_t base_fold_seq) : base_(base_fold_seq) {}
 
-  // The rows of a group that ends at `end_seq` (newer than every group added).
-  void Add(uint64_t end_seq, const std::vector<Row>& rows);
+  // The receipt values of a group's entries, in seq order from first_seq.
+  struct Receipts {
+    const std::vector<uint64_t>& values;
+    uint64_t first_seq;
+  };
+
+  // The rows of a group that ends at `end_seq` (newer than every group
+  // added), and its entries' receipt values.
+  void Add(uint64_t end_seq, const std::vector<Row>& rows, Receipts receipts);
   // Undoes Add of the group ending at `end_seq` (its write failed).
   void Remove(uint64_t end_seq);
   // A fold made every group up to `fold_seq` readable as folded rows.
@@ -56,6 +63,10 @@ class LiveRows {
   bool Scan(
       uint64_t fold_seq, uint64_t size, std::string_view prefix,
       const std::function<void(std::string_view, const std::optional<std::string>&)>& fn) const;
+  // Calls fn(seq) for every entry with end seq <= `size` whose receipt
+  // value is `value`. False: cannot answer.
+  bool FindReceipt(uint64_t fold_seq, uint64_t size, uint64_t value,
+                   const std::function<void(uint64_t)>& fn) const;
 
  private:
   struct Version {
@@ -67,6 +78,10 @@ class LiveRows {
   mutable std::shared_mutex mu_;
   uint64_t base_;                                                  // guarded by mu_
   std::map<std::string, std::vector<Version>, std::less<>> rows_;  // guarded by mu_
+  // Per group (by end seq): (receipt value, seq), sorted. Not in rows_:
+  // a thousand random keys a group made Add cost twice as much there, and
+  // a lookup searches at most the few dozen unfolded groups.
+  std::map<uint64_t, std::vector<std::pair<uint64_t, uint64_t>>> receipts_;  // guarded by mu_
 };
 
 }  // namespace lumbung::store

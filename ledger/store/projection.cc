@@ -1,5 +1,12 @@
 #include "lumbung/ledger/projection.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <rocksdb/iterator.h>
@@ -30,6 +37,127 @@ class SnapshotEntries : public EntryReader {
 
  private:
   const LedgerSnapshot& snapshot_;
+};
+
+constexpr uint64_t kNoSeq = UINT64_MAX;
+
+// Entries [first_seq, first_seq + count), loaded and checked by the reader.
+// failure: the reader stopped after these, at failed_seq (kNoSeq: a read
+// error not tied to one entry).
+struct EntryChunk {
+  uint64_t first_seq = 0;
+  size_t count = 0;
+  std::vector<audit::VerifiedEntry> entries;  // sized once; reused when recycled
+  Status failure;
+  uint64_t failed_seq = kNoSeq;
+};
+
+// Replay in two stages: a reader thread scans the entries, copies and
+// verifies each (FlatBuffers Verifier) and checks its shape, while the
+// caller applies them through the rules in seq order. The rules are
+// sequential; reading and checking are not, and were half of a replay's
+// time. At most kChunksMax chunks exist at once, so memory is bounded.
+class EntryPipeline {
+ public:
+  static constexpr size_t kChunkEntries = 4096;
+  static constexpr size_t kChunksMax = 4;
+
+  EntryPipeline(const LedgerSnapshot& snapshot, uint64_t upto, bool validate_shape)
+      : thread_([this, &snapshot, upto, validate_shape] { Read(snapshot, upto, validate_shape); }) {
+  }
+  ~EntryPipeline() { Stop(); }
+
+  // The next chunk in seq order; nullptr when the reader is done.
+  std::unique_ptr<EntryChunk> Next() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !full_.empty() || done_; });
+    if (full_.empty()) return nullptr;
+    auto chunk = std::move(full_.front());
+    full_.pop_front();
+    cv_.notify_all();
+    return chunk;
+  }
+  void Recycle(std::unique_ptr<EntryChunk> chunk) {
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(chunk));
+    cv_.notify_all();
+  }
+  // Stops the reader (early, if the caller failed) and waits for it.
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  // A chunk to fill: a recycled one, a new one while fewer than kChunksMax
+  // exist, else wait. nullptr: stop.
+  std::unique_ptr<EntryChunk> Empty() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return stop_ || !free_.empty() || made_ < kChunksMax; });
+    if (stop_) return nullptr;
+    if (!free_.empty()) {
+      auto chunk = std::move(free_.back());
+      free_.pop_back();
+      return chunk;
+    }
+    ++made_;
+    auto chunk = std::make_unique<EntryChunk>();
+    chunk->entries.resize(kChunkEntries);
+    return chunk;
+  }
+  void Publish(std::unique_ptr<EntryChunk> chunk) {
+    std::lock_guard lock(mu_);
+    full_.push_back(std::move(chunk));
+    cv_.notify_all();
+  }
+
+  void Read(const LedgerSnapshot& snapshot, uint64_t upto, bool validate_shape) {
+    std::unique_ptr<EntryChunk> chunk = Empty();
+    const auto start = [&chunk](uint64_t seq) {
+      chunk->first_seq = seq;
+      chunk->count = 0;
+      chunk->failure = Status();
+      chunk->failed_seq = kNoSeq;
+    };
+    if (chunk != nullptr) start(0);
+    Status scanned = snapshot.ScanEntries(0, upto, [&](uint64_t seq, std::string_view bytes) {
+      if (chunk == nullptr) return Status::Internal("the replay stopped");
+      audit::VerifiedEntry& entry = chunk->entries[chunk->count];
+      Status st = entry.Load(bytes);
+      if (st.ok() && validate_shape) st = ValidateEventBody(entry.body());
+      if (!st.ok()) {
+        chunk->failure = st;
+        chunk->failed_seq = seq;
+        return Status::Internal("an entry failed");
+      }
+      if (++chunk->count == kChunkEntries) {
+        Publish(std::move(chunk));
+        chunk = Empty();
+        if (chunk != nullptr) start(seq + 1);
+      }
+      return Status();
+    });
+    if (chunk != nullptr) {
+      if (!scanned.ok() && chunk->failure.ok()) chunk->failure = scanned;
+      Publish(std::move(chunk));
+    }
+    std::lock_guard lock(mu_);
+    done_ = true;
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<EntryChunk>> full_;   // guarded by mu_; seq order
+  std::vector<std::unique_ptr<EntryChunk>> free_;  // guarded by mu_
+  size_t made_ = 0;                                // guarded by mu_
+  bool stop_ = false;                              // guarded by mu_
+  bool done_ = false;                              // guarded by mu_
+  std::thread thread_;                             // last: starts after the rest
 };
 
 void Frame(audit::Sha256Stream& digest, std::string_view key, std::string_view value) {
@@ -72,8 +200,9 @@ Status MergeRows(const LedgerSnapshot::Impl& impl, std::string_view prefix,
   it->Seek(first);
   auto ov = overlay.lower_bound(std::string(prefix));
   auto ov_in = [&] {
-    // Unfolded event-id rows share the overlay but belong to the index.
-    while (ov != overlay.end() && !ov->first.empty() && ov->first[0] == store::kIndexRowPrefix &&
+    // Unfolded event-id and receipt rows share the overlay but belong to
+    // the index.
+    while (ov != overlay.end() && store::IsIndexRowKey(ov->first) &&
            ov->first.starts_with(prefix)) {
       ++ov;
     }
@@ -159,28 +288,40 @@ Result<domain::State> ReplayProjection(const LedgerSnapshot& snapshot, uint64_t 
       }
     });
   }
-  audit::VerifiedEntry entry;
-  Status st = snapshot.ScanEntries(0, upto, [&](uint64_t seq, std::string_view bytes) {
-    auto fail = [seq](const Status& why) {
-      return Status::Corruption("seq " + std::to_string(seq) + ": " + why.ToString())
-          .WithSeq(static_cast<int64_t>(seq));
-    };
-    Status loaded = entry.Load(bytes);
-    if (!loaded.ok()) return fail(loaded);
-    if (options.validate_shape) {
-      Status shape = ValidateEventBody(entry.body());
-      if (!shape.ok()) return fail(shape);
+  EntryPipeline pipeline(snapshot, upto, options.validate_shape);
+  const auto fail = [](uint64_t seq, const Status& why) {
+    return Status::Corruption("seq " + std::to_string(seq) + ": " + why.ToString())
+        .WithSeq(static_cast<int64_t>(seq));
+  };
+  Status st;
+  while (st.ok()) {
+    std::unique_ptr<EntryChunk> chunk = pipeline.Next();
+    if (chunk == nullptr) break;
+    for (size_t i = 0; i < chunk->count && st.ok(); ++i) {
+      const uint64_t seq = chunk->first_seq + i;
+      const audit::VerifiedEntry& entry = chunk->entries[i];
+      Status applied = domain.Apply(entry.entry(), entry.body());
+      if (!applied.ok()) {
+        st = fail(seq, applied);
+      } else if (options.on_entry) {
+        if (!posting_error.ok()) {
+          st = fail(seq, posting_error);
+        } else {
+          st = options.on_entry(entry, postings);
+          postings.clear();
+        }
+      }
+      if (st.ok() && options.progress && (seq + 1) % 65536 == 0) options.progress(seq + 1, upto);
     }
-    Status applied = domain.Apply(entry.entry(), entry.body());
-    if (!applied.ok()) return fail(applied);
-    if (options.on_entry) {
-      if (!posting_error.ok()) return fail(posting_error);
-      LUMBUNG_RETURN_IF_ERROR(options.on_entry(entry, postings));
-      postings.clear();
+    // The reader stops at the first entry it cannot load: everything before
+    // it has been applied, so the first failing seq is reported, as a
+    // sequential replay would.
+    if (st.ok() && !chunk->failure.ok()) {
+      st = chunk->failed_seq == kNoSeq ? chunk->failure : fail(chunk->failed_seq, chunk->failure);
     }
-    if (options.progress && (seq + 1) % 65536 == 0) options.progress(seq + 1, upto);
-    return Status();
-  });
+    pipeline.Recycle(std::move(chunk));
+  }
+  pipeline.Stop();
   LUMBUNG_RETURN_IF_ERROR(st);
   if (options.progress) options.progress(upto, upto);
   return domain.TakeState();
@@ -202,6 +343,28 @@ Result<audit::Hash> DigestStoredProjection(const LedgerSnapshot& snapshot) {
         return Status();
       }));
   return digest.Final();
+}
+
+Result<RebuildReport> RebuildAndCompare(const LedgerSnapshot& snapshot,
+                                        const ReplayOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto since = [&start] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  // Independent of the replay; joined before returning on every path.
+  auto stored =
+      std::async(std::launch::async, [&snapshot] { return DigestStoredProjection(snapshot); });
+  RebuildReport report;
+  report.entries = snapshot.size();
+  auto state = ReplayProjection(snapshot, snapshot.size(), options);
+  report.replay_seconds = since();
+  if (state.ok()) report.rebuilt = DigestState(*state);
+  auto stored_digest = stored.get();
+  LUMBUNG_RETURN_IF_ERROR(state.status());
+  LUMBUNG_RETURN_IF_ERROR(stored_digest.status());
+  report.stored = *stored_digest;
+  report.total_seconds = since();
+  return report;
 }
 
 }  // namespace lumbung

@@ -1,5 +1,7 @@
 #include "receipt_index.h"
 
+#include <algorithm>
+
 #include <rocksdb/iterator.h>
 #include <rocksdb/write_batch.h>
 
@@ -73,6 +75,33 @@ namespace {
 // the index is broken, not that hashes collided.
 constexpr size_t kMatchesMax = 16;
 
+// Adds the seqs of the receipt rows under `prefix` that are still in group
+// deltas (not yet folded): from the writer's live rows if they can answer
+// for this snapshot, else from the snapshot's own deltas. A row is never
+// deleted.
+Status UnfoldedSeqs(const LedgerSnapshot::Impl& impl, uint64_t value, const std::string& prefix,
+                    std::vector<uint64_t>* seqs) {
+  const auto add = [seqs](std::string_view key) {
+    if (key.size() == store::kReceiptRowBytes && seqs->size() <= kMatchesMax) {
+      seqs->push_back(GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()) + 9));
+    }
+  };
+  if (impl.live != nullptr &&
+      impl.live->FindReceipt(impl.fold_seq, impl.size, value, [seqs](uint64_t seq) {
+        if (seqs->size() <= kMatchesMax) {
+          seqs->push_back(seq);
+        }
+      })) {
+    return Status();
+  }
+  LUMBUNG_RETURN_IF_ERROR(store::EnsureOverlay(impl));
+  for (auto it = impl.overlay.lower_bound(prefix);
+       it != impl.overlay.end() && it->first.starts_with(prefix); ++it) {
+    if (it->second) add(it->first);
+  }
+  return Status();
+}
+
 // The seqs of the index rows under one code's prefix, as of the snapshot.
 Result<std::vector<uint64_t>> IndexedSeqs(const LedgerSnapshot::Impl& impl, uint64_t value) {
   const std::string prefix = store::ReceiptRowPrefix(value);
@@ -89,6 +118,11 @@ Result<std::vector<uint64_t>> IndexedSeqs(const LedgerSnapshot::Impl& impl, uint
     seqs.push_back(GetBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + 9));
   }
   LUMBUNG_RETURN_IF_ERROR(store::FromRocks(it->status(), "reading the receipt index"));
+  LUMBUNG_RETURN_IF_ERROR(UnfoldedSeqs(impl, value, prefix, &seqs));
+  // A fold's file may be visible to a snapshot taken before the fold was
+  // recorded, which still reads the same rows from its deltas.
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
   if (seqs.size() > kMatchesMax) {
     return Status::Corruption("the receipt index holds more than " + std::to_string(kMatchesMax) +
                               " entries for one code");

@@ -15,12 +15,14 @@
 #include "lumbung/base/status.h"
 
 #include "db.h"
+#include "delta.h"
 
 namespace lumbung::store {
 
-// Distinct from the event_id rows ('e'): the fold ingests files of 'e'
-// rows only, whose key range never overlaps the writer's 'c' rows.
-inline constexpr char kReceiptRowPrefix = 'c';
+// Written by the fold from the group deltas (delta.h), like the event_id
+// rows ('e'); the writer puts no rows in the index family, so an ingested
+// file never overlaps its memtable (which would force a flush).
+inline constexpr char kReceiptRowPrefix = kReceiptIndexRowPrefix;
 inline constexpr size_t kReceiptRowBytes = 1 + 8 + 8;
 inline constexpr std::string_view kMetaReceiptIndex = "receipt_index";
 

@@ -3,6 +3,7 @@
 #include "lumbung/base/text.h"
 
 #include "fold.h"
+#include "receipt_index.h"
 #include "snapshot_impl.h"
 
 namespace lumbung {
@@ -46,6 +47,10 @@ Status EnsureOverlay(const LedgerSnapshot::Impl& impl) {
                 row_key.append(id);
                 impl.overlay[std::move(row_key)] = BigEndian64(seq);
               }));
+          LUMBUNG_RETURN_IF_ERROR(
+              ForEachDeltaReceipt(blob, &end_seq, [&impl](uint64_t value, uint64_t seq) {
+                impl.overlay[ReceiptRowKey(value, seq)] = std::string();
+              }));
           return ForEachDeltaRow(blob, &end_seq, [&impl](const DeltaRow& row) {
             impl.overlay[std::string(row.key)] =
                 row.value ? std::optional<std::string>(std::string(*row.value)) : std::nullopt;
@@ -68,7 +73,7 @@ Result<std::optional<std::string>> GetRow(const LedgerSnapshot::Impl& impl, std:
       return it->second;
     }
   }
-  const bool index = !key.empty() && key[0] == kIndexRowPrefix;
+  const bool index = IsIndexRowKey(key);
   std::string value;
   rocksdb::Status s = impl.db->db()->Get(impl.Read(), index ? impl.db->index() : impl.db->state(),
                                          index ? std::string(key) : keys::StateRow(key), &value);

@@ -9,6 +9,7 @@
 #include "lumbung/base/limits.h"
 #include "lumbung/base/text.h"
 #include "lumbung/ledger/pii.h"
+#include "lumbung/ledger/receipt.h"
 
 #include "pii_vault.h"
 #include "receipt_index.h"
@@ -123,7 +124,10 @@ Status Writer::LoadHead() {
               std::string(row.key),
               row.value ? std::optional<std::string>(std::string(*row.value)) : std::nullopt);
         }));
-        live_->Add(end_seq, live_rows);
+        std::vector<uint64_t> receipts;
+        LUMBUNG_RETURN_IF_ERROR(ForEachDeltaReceipt(
+            blob, &blob_seq, [&receipts](uint64_t value, uint64_t) { receipts.push_back(value); }));
+        live_->Add(end_seq, live_rows, {receipts, end_seq - receipts.size()});
         unfolded_.emplace_back(end_seq, rows);
         unfolded_rows_ += rows;
         return Status();
@@ -269,9 +273,16 @@ void Writer::CommitLoop() {
     }
     // So that if this write fails, the next Resume can leave its WAL file.
     db_->KeepWalSwitchable();
+    // The delta is encoded and compressed here rather than on the apply
+    // thread, which is the busier of the two.
+    group->batch
+        .Put(db_->state(), keys::StateDelta(group->end_seq),
+             compressor_.Compress(group->delta.Finish(group->end_seq)))
+        .PermitUncheckedError();
     // Rows first: once the write lands, a snapshot may include this group
     // and must find its rows in the cache.
-    live_->Add(group->end_seq, LiveRowsOf(*group));
+    live_->Add(group->end_seq, LiveRowsOf(*group),
+               {group->delta.receipts(), group->end_seq - group->delta.id_count()});
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync;
     group->written = FromRocks(db_->db()->Write(wo, &group->batch), "writing a commit group");
@@ -359,8 +370,6 @@ void Writer::FinishBatch(Group& group) {
     }
   });
   group.delta_rows = group.delta.row_count() + group.delta.id_count();
-  group.batch.Put(db_->state(), keys::StateDelta(next_seq_), group.delta.Finish(next_seq_))
-      .PermitUncheckedError();
   for (const auto& leaf : group_leaves_) {
     range_.Append(leaf, [this](audit::NodeId id, const audit::Hash& h) { tiles_.Add(id, h); });
   }
@@ -605,10 +614,9 @@ Status Writer::ApplyEvent(Group& group, const EventInput& event, const std::stri
       .Put(db_->entries(), keys::Entry(seq),
            rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()))
       .PermitUncheckedError();
-  group.delta.AddEventId(event.event_id);
-  // In the entry's own batch (not the delta): a snapshot that sees the
-  // entry finds it by its receipt code.
-  group.batch.Put(db_->index(), ReceiptRowKey(leaf, seq), rocksdb::Slice()).PermitUncheckedError();
+  // Its receipt row travels in the delta too: the live rows answer for it
+  // until the fold writes it (a snapshot that sees the entry finds it).
+  group.delta.AddEntry(event.event_id, ReceiptValue(leaf));
   group_leaves_.push_back(leaf);
   unacked_.emplace_back(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   pending_.emplace(event.event_id,

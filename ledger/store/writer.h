@@ -195,6 +195,7 @@ class Writer : public EntryReader {
   uint64_t pruned_to_seq_ = 0;
   std::atomic<uint64_t> folded_seq_{0};  // set by the fold thread
   std::unique_ptr<Folder> folder_;
+  DeltaCompressor compressor_;  // commit thread only
   flatbuffers::FlatBufferBuilder fbb_{1024};
 
   std::atomic<uint64_t> committed_size_{0};

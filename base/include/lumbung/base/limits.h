@@ -49,6 +49,10 @@ inline constexpr size_t kGroupBytesMax = 4 * 1024 * 1024;
 // (24 bytes an id) and the deltas a reader of another process must scan.
 inline constexpr uint64_t kFoldRowsThreshold = 256 * 1024;
 inline constexpr uint64_t kFoldDeltasThreshold = 1024;
+// The largest group delta a reader decompresses. A library batch of up to
+// kLibraryBatchEventsMax events is one group, with ~500 bytes of rows an
+// event; a frame that claims more is damaged.
+inline constexpr uint64_t kGroupDeltaBytesMax = uint64_t{2} << 30;
 
 // --- reads ---
 inline constexpr size_t kLogReadLimitMax = 100'000;  // entries per `log`/range read

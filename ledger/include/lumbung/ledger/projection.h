@@ -75,6 +75,20 @@ audit::Hash DigestState(const domain::State& state);
 // The same digest over the rows stored for `snapshot`.
 Result<audit::Hash> DigestStoredProjection(const LedgerSnapshot& snapshot);
 
+// The rebuild check (`rebuild`, and part of `verify`): replays the whole
+// snapshot into a fresh state and compares its digest with the stored
+// projection's, which is computed on a second thread meanwhile.
+struct RebuildReport {
+  uint64_t entries = 0;
+  double replay_seconds = 0;  // the replay alone
+  double total_seconds = 0;   // with both digests
+  audit::Hash rebuilt{};
+  audit::Hash stored{};
+  bool equal() const { return rebuilt == stored; }
+};
+Result<RebuildReport> RebuildAndCompare(const LedgerSnapshot& snapshot,
+                                        const ReplayOptions& options = {});
+
 }  // namespace lumbung
 
 #endif  // LUMBUNG_LEDGER_PROJECTION_H_
