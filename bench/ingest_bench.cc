@@ -96,13 +96,18 @@ void Rebuild(const std::string& dir) {
   auto ledger = Ledger::Open(dir);
   if (!ledger.ok()) std::abort();
   auto snap = (*ledger)->Snapshot();
+  // The replay alone (entries read and checked on one thread, applied on
+  // another), then `rebuild` as the CLI runs it: the replay with the stored
+  // projection digested meanwhile, and the rebuilt state's digest after.
+  bench::Stopwatch watch;
+  if (!ReplayProjection(*snap, snap->size()).ok()) std::abort();
+  const double replay_s = watch.seconds();
   auto report = RebuildAndCompare(*snap);
   if (!report.ok() || !report->equal()) std::abort();
-  const double replay_s = report->replay_seconds;
   const double total_s = report->total_seconds;
   std::printf(
       "rebuild: %llu entries replayed through the rules in %.2f s = %.0f entries/s; "
-      "with both digests %.2f s = %.0f entries/s (digests equal)\n",
+      "rebuild with both digests %.2f s = %.0f entries/s (digests equal)\n",
       static_cast<unsigned long long>(snap->size()), replay_s,
       static_cast<double>(snap->size()) / replay_s, total_s,
       static_cast<double>(snap->size()) / total_s);
