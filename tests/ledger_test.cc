@@ -20,6 +20,7 @@
 
 #include "../ledger/store/db.h"
 #include "../ledger/store/delta.h"
+#include "../ledger/store/live_rows.h"
 #include "../ledger/store/snapshot_impl.h"
 #include "test_util.h"
 #include <sys/stat.h>
@@ -545,6 +546,59 @@ TEST_CASE("rebuild names the first unreadable entry, across replay chunks", "[le
     CHECK(report.status().code() == Code::kCorruption);
     CHECK(report.status().seq() == static_cast<int64_t>(seq));
   }
+}
+
+TEST_CASE("live rows: versions by group, prefix scans in key order, folds and removals",
+          "[ledger][fold]") {
+  using Lookup = store::LiveRows::Lookup;
+  store::LiveRows live(/*base_fold_seq=*/0);
+  const std::vector<uint64_t> none;
+  const auto add = [&](uint64_t end_seq, std::vector<store::LiveRows::Row> rows) {
+    live.Add(end_seq, rows, {none, end_seq});
+  };
+  add(10, {{"B/p/2", "b2-v1"}, {"B/p/1", "b1-v1"}, {"C/p/x", "c-v1"}, {"B/p/1", "b1-v1b"}});
+  add(20, {{"B/p/1", "b1-v2"}, {"B/p/3", std::nullopt}, {"B/q/1", "q1"}});
+  add(30, {{"B/p/1", std::nullopt}, {"B/p/3", "b3-v3"}});
+  const auto get = [&](uint64_t size, const std::string& key) {
+    std::string value;
+    const auto hit = live.Get(0, size, key, &value);
+    REQUIRE(hit.has_value());
+    return *hit == Lookup::kFound ? value : *hit == Lookup::kDeleted ? "<deleted>" : "<absent>";
+  };
+  const auto scan = [&](uint64_t size, const std::string& prefix) {
+    std::vector<std::string> out;
+    REQUIRE(live.Scan(0, size, prefix, [&](std::string_view key, const auto& value) {
+      out.push_back(std::string(key) + "=" + (value ? *value : "<deleted>"));
+    }));
+    return out;
+  };
+  CHECK(get(9, "B/p/1") == "<absent>");
+  CHECK(get(10, "B/p/1") == "b1-v1b");  // the last write of a group wins
+  CHECK(get(25, "B/p/1") == "b1-v2");
+  CHECK(get(30, "B/p/1") == "<deleted>");
+  CHECK(scan(20, "B/p/") ==
+        std::vector<std::string>{"B/p/1=b1-v2", "B/p/2=b2-v1", "B/p/3=<deleted>"});
+  CHECK(scan(30, "B/") ==
+        std::vector<std::string>{"B/p/1=<deleted>", "B/p/2=b2-v1", "B/p/3=b3-v3", "B/q/1=q1"});
+  CHECK(scan(10, "") == std::vector<std::string>{"B/p/1=b1-v1b", "B/p/2=b2-v1", "C/p/x=c-v1"});
+
+  // A write that failed: its group's versions go, older ones stay.
+  live.Remove(30);
+  CHECK(get(100, "B/p/1") == "b1-v2");
+  CHECK(get(100, "B/p/3") == "<deleted>");
+
+  // A fold up to 20: B/p/1 was in both folded groups; all of it goes.
+  add(40, {{"B/p/2", "b2-v4"}});
+  live.Folded(20);
+  std::string value;
+  CHECK(!live.Get(0, 100, "B/p/1", &value).has_value());  // the old watermark cannot use it
+  CHECK(live.Get(20, 100, "B/p/1", &value) == Lookup::kAbsent);
+  CHECK(live.Get(20, 100, "B/p/2", &value) == Lookup::kFound);
+  CHECK(value == "b2-v4");
+  std::vector<std::string> left;
+  REQUIRE(
+      live.Scan(20, 100, "", [&](std::string_view key, const auto&) { left.emplace_back(key); }));
+  CHECK(left == std::vector<std::string>{"B/p/2"});
 }
 
 TEST_CASE("group deltas: compressed, read back, older uncompressed ones, damaged frames",
