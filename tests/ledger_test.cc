@@ -625,9 +625,12 @@ TEST_CASE("group deltas: compressed, read back, older uncompressed ones, damaged
 
   uint64_t end_seq = 0;
   std::vector<std::pair<uint64_t, uint64_t>> receipts;
-  REQUIRE(store::ForEachDeltaReceipt(*inflated, &end_seq, [&](uint64_t value, uint64_t seq) {
-            receipts.emplace_back(value, seq);
+  std::vector<std::string> ids;
+  REQUIRE(store::ForEachDeltaEntry(*inflated, &end_seq, [&](const store::DeltaEntry& e) {
+            ids.emplace_back(e.event_id);
+            if (e.receipt_value) receipts.emplace_back(*e.receipt_value, e.seq);
           }).ok());
+  CHECK(ids == std::vector<std::string>{id_a, id_b});
   CHECK(end_seq == 10);
   CHECK(receipts == std::vector<std::pair<uint64_t, uint64_t>>{{0x1234, 8}, {0x5678, 9}});
   size_t rows = 0, deleted = 0;

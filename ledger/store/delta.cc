@@ -120,25 +120,18 @@ Result<const fb::GroupDelta*> VerifyDelta(std::string_view blob, std::string* al
 
 }  // namespace
 
-Status ForEachDeltaEventId(std::string_view blob, uint64_t* end_seq,
-                           const std::function<void(std::string_view, uint64_t)>& fn) {
+Status ForEachDeltaEntry(std::string_view blob, uint64_t* end_seq,
+                         const std::function<void(const DeltaEntry&)>& fn) {
   std::string aligned;
   LUMBUNG_ASSIGN_OR_RETURN(const fb::GroupDelta* delta, VerifyDelta(blob, &aligned));
   *end_seq = delta->end_seq();
   if (delta->event_ids() == nullptr) return Status();
-  uint64_t seq = delta->end_seq() - delta->event_ids()->size();
-  for (const flatbuffers::String* id : *delta->event_ids()) fn(id->string_view(), seq++);
-  return Status();
-}
-
-Status ForEachDeltaReceipt(std::string_view blob, uint64_t* end_seq,
-                           const std::function<void(uint64_t, uint64_t)>& fn) {
-  std::string aligned;
-  LUMBUNG_ASSIGN_OR_RETURN(const fb::GroupDelta* delta, VerifyDelta(blob, &aligned));
-  *end_seq = delta->end_seq();
-  if (delta->receipts() == nullptr) return Status();
-  uint64_t seq = delta->end_seq() - delta->receipts()->size();
-  for (const uint64_t value : *delta->receipts()) fn(value, seq++);
+  const auto* receipts = delta->receipts();  // VerifyDelta: as many as ids, or none
+  const uint64_t first_seq = delta->end_seq() - delta->event_ids()->size();
+  for (flatbuffers::uoffset_t i = 0; i < delta->event_ids()->size(); ++i) {
+    fn(DeltaEntry{delta->event_ids()->Get(i)->string_view(), first_seq + i,
+                  receipts != nullptr ? std::optional<uint64_t>(receipts->Get(i)) : std::nullopt});
+  }
   return Status();
 }
 

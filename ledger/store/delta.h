@@ -36,7 +36,7 @@ struct ZSTD_CCtx_s;
 namespace lumbung::store {
 
 inline constexpr char kIndexRowPrefix = 'e';
-inline constexpr char kReceiptIndexRowPrefix = 'c';  // = kReceiptRowPrefix
+inline constexpr char kReceiptRowPrefix = 'c';  // receipt_index.h
 
 class DeltaBuilder {
  public:
@@ -107,19 +107,21 @@ struct DeltaRow {
 // copy that dies when this returns.
 Status ForEachDeltaRow(std::string_view blob, uint64_t* end_seq,
                        const std::function<void(const DeltaRow&)>& fn);
-// The event ids, with their seqs: fn(event_id, seq). Same view rule.
-Status ForEachDeltaEventId(std::string_view blob, uint64_t* end_seq,
-                           const std::function<void(std::string_view, uint64_t)>& fn);
-// The receipt values, with their seqs: fn(receipt_value, seq). None for a
-// delta written before receipts moved into deltas.
-Status ForEachDeltaReceipt(std::string_view blob, uint64_t* end_seq,
-                           const std::function<void(uint64_t, uint64_t)>& fn);
+struct DeltaEntry {
+  std::string_view event_id;
+  uint64_t seq;
+  // nullopt in a delta written before receipts moved into deltas.
+  std::optional<uint64_t> receipt_value;
+};
+// The entries the group appended, in seq order. Same view rule.
+Status ForEachDeltaEntry(std::string_view blob, uint64_t* end_seq,
+                         const std::function<void(const DeltaEntry&)>& fn);
 
 // Whether a derived row's key belongs to the index family (event_id and
 // receipt rows) rather than to the projection rows of the state family.
 // Projection row keys start with an upper-case kind letter.
 inline bool IsIndexRowKey(std::string_view key) {
-  return !key.empty() && (key[0] == kIndexRowPrefix || key[0] == kReceiptIndexRowPrefix);
+  return !key.empty() && (key[0] == kIndexRowPrefix || key[0] == kReceiptRowPrefix);
 }
 
 }  // namespace lumbung::store

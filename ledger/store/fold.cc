@@ -177,14 +177,11 @@ Status Folder::FoldOnce() {
     uint64_t end_seq = 0;
     // An event_id is appended once, and a (receipt, seq) row belongs to one
     // entry, so index rows need no deduplication.
-    LUMBUNG_RETURN_IF_ERROR(
-        ForEachDeltaEventId(blob, &end_seq, [&](std::string_view id, uint64_t seq) {
-          std::string key(1, kIndexRowPrefix);
-          key.append(id);
-          index_rows.emplace_back(std::move(key), BigEndian64(seq));
-        }));
-    LUMBUNG_RETURN_IF_ERROR(ForEachDeltaReceipt(blob, &end_seq, [&](uint64_t value, uint64_t seq) {
-      index_rows.emplace_back(ReceiptRowKey(value, seq), std::string());
+    LUMBUNG_RETURN_IF_ERROR(ForEachDeltaEntry(blob, &end_seq, [&](const DeltaEntry& e) {
+      index_rows.emplace_back(keys::EventId(e.event_id), BigEndian64(e.seq));
+      if (e.receipt_value) {
+        index_rows.emplace_back(ReceiptRowKey(*e.receipt_value, e.seq), std::string());
+      }
     }));
     LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &end_seq, [&](const DeltaRow& row) {
       rows.push_back(FoldRow{row.key, row.value, rows.size()});

@@ -321,7 +321,6 @@ Result<domain::State> ReplayProjection(const LedgerSnapshot& snapshot, uint64_t 
     }
     pipeline.Recycle(std::move(chunk));
   }
-  pipeline.Stop();
   LUMBUNG_RETURN_IF_ERROR(st);
   if (options.progress) options.progress(upto, upto);
   return domain.TakeState();

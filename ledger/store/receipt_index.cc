@@ -81,23 +81,19 @@ constexpr size_t kMatchesMax = 16;
 // deleted.
 Status UnfoldedSeqs(const LedgerSnapshot::Impl& impl, uint64_t value, const std::string& prefix,
                     std::vector<uint64_t>* seqs) {
-  const auto add = [seqs](std::string_view key) {
-    if (key.size() == store::kReceiptRowBytes && seqs->size() <= kMatchesMax) {
-      seqs->push_back(GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()) + 9));
-    }
+  // One past the cap is enough for the caller to see the index is broken.
+  const auto push = [seqs](uint64_t seq) {
+    if (seqs->size() <= kMatchesMax) seqs->push_back(seq);
   };
-  if (impl.live != nullptr &&
-      impl.live->FindReceipt(impl.fold_seq, impl.size, value, [seqs](uint64_t seq) {
-        if (seqs->size() <= kMatchesMax) {
-          seqs->push_back(seq);
-        }
-      })) {
+  if (impl.live != nullptr && impl.live->FindReceipt(impl.fold_seq, impl.size, value, push)) {
     return Status();
   }
   LUMBUNG_RETURN_IF_ERROR(store::EnsureOverlay(impl));
   for (auto it = impl.overlay.lower_bound(prefix);
        it != impl.overlay.end() && it->first.starts_with(prefix); ++it) {
-    if (it->second) add(it->first);
+    if (it->second && it->first.size() == store::kReceiptRowBytes) {
+      push(GetBigEndian64(reinterpret_cast<const uint8_t*>(it->first.data()) + 9));
+    }
   }
   return Status();
 }

@@ -19,10 +19,10 @@
 
 namespace lumbung::store {
 
-// Written by the fold from the group deltas (delta.h), like the event_id
-// rows ('e'); the writer puts no rows in the index family, so an ingested
-// file never overlaps its memtable (which would force a flush).
-inline constexpr char kReceiptRowPrefix = kReceiptIndexRowPrefix;
+// Rows 'c' (kReceiptRowPrefix, delta.h) are written by the fold from the
+// group deltas, like the event_id rows ('e'); the writer puts no rows in the
+// index family, so an ingested file never overlaps its memtable (which
+// would force a flush).
 inline constexpr size_t kReceiptRowBytes = 1 + 8 + 8;
 inline constexpr std::string_view kMetaReceiptIndex = "receipt_index";
 

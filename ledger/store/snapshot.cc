@@ -41,16 +41,11 @@ Status EnsureOverlay(const LedgerSnapshot::Impl& impl) {
     impl.overlay_status =
         ForEachUnfoldedDelta(*impl.db, impl.snapshot, [&impl](uint64_t, std::string_view blob) {
           uint64_t end_seq = 0;
-          LUMBUNG_RETURN_IF_ERROR(
-              ForEachDeltaEventId(blob, &end_seq, [&impl](std::string_view id, uint64_t seq) {
-                std::string row_key(1, kIndexRowPrefix);
-                row_key.append(id);
-                impl.overlay[std::move(row_key)] = BigEndian64(seq);
-              }));
-          LUMBUNG_RETURN_IF_ERROR(
-              ForEachDeltaReceipt(blob, &end_seq, [&impl](uint64_t value, uint64_t seq) {
-                impl.overlay[ReceiptRowKey(value, seq)] = std::string();
-              }));
+          LUMBUNG_RETURN_IF_ERROR(ForEachDeltaEntry(blob, &end_seq, [&impl](const DeltaEntry& e) {
+            impl.overlay[keys::EventId(e.event_id)] = BigEndian64(e.seq);
+            if (e.receipt_value)
+              impl.overlay[ReceiptRowKey(*e.receipt_value, e.seq)] = std::string();
+          }));
           return ForEachDeltaRow(blob, &end_seq, [&impl](const DeltaRow& row) {
             impl.overlay[std::string(row.key)] =
                 row.value ? std::optional<std::string>(std::string(*row.value)) : std::nullopt;

@@ -110,23 +110,19 @@ Status Writer::LoadHead() {
         uint64_t rows = 0;
         // The same rows go to the live cache, which readers consult first.
         std::vector<LiveRows::Row> live_rows;
-        LUMBUNG_RETURN_IF_ERROR(
-            ForEachDeltaEventId(blob, &blob_seq, [&](std::string_view id, uint64_t seq) {
-              ++rows;
-              recent_.Insert(IdFingerprint(id), seq, end_seq);
-              std::string key(1, kIndexRowPrefix);
-              key.append(id);
-              live_rows.emplace_back(std::move(key), BigEndian64(seq));
-            }));
+        std::vector<uint64_t> receipts;
+        LUMBUNG_RETURN_IF_ERROR(ForEachDeltaEntry(blob, &blob_seq, [&](const DeltaEntry& e) {
+          ++rows;
+          recent_.Insert(IdFingerprint(e.event_id), e.seq, end_seq);
+          live_rows.emplace_back(keys::EventId(e.event_id), BigEndian64(e.seq));
+          if (e.receipt_value) receipts.push_back(*e.receipt_value);
+        }));
         LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &blob_seq, [&](const DeltaRow& row) {
           ++rows;
           live_rows.emplace_back(
               std::string(row.key),
               row.value ? std::optional<std::string>(std::string(*row.value)) : std::nullopt);
         }));
-        std::vector<uint64_t> receipts;
-        LUMBUNG_RETURN_IF_ERROR(ForEachDeltaReceipt(
-            blob, &blob_seq, [&receipts](uint64_t value, uint64_t) { receipts.push_back(value); }));
         live_->Add(end_seq, live_rows, {receipts, end_seq - receipts.size()});
         unfolded_.emplace_back(end_seq, rows);
         unfolded_rows_ += rows;
@@ -384,11 +380,8 @@ std::vector<LiveRows::Row> Writer::LiveRowsOf(const Group& group) const {
   std::vector<LiveRows::Row> rows;
   rows.reserve(group.delta.id_count() + group.delta.row_count());
   uint64_t seq = group.end_seq - group.delta.id_count();
-  for (std::string_view id : group.delta.ids()) {
-    std::string key(1, kIndexRowPrefix);
-    key.append(id);
-    rows.emplace_back(std::move(key), BigEndian64(seq++));
-  }
+  for (std::string_view id : group.delta.ids())
+    rows.emplace_back(keys::EventId(id), BigEndian64(seq++));
   for (const auto& row : group.delta.rows()) rows.push_back(row);
   return rows;
 }
