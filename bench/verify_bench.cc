@@ -3,7 +3,8 @@
 // bytes measured in the same run; how long the bundle takes to write; and
 // how long inclusion and consistency proofs take at that size.
 //
-// Baselines (single thread, EVP, the entry bytes as read from the ledger):
+// Baselines (single thread, the OpenSSL calls audit/ makes, the entry bytes as
+// read from the ledger):
 //   sha256/entry   one SHA-256 per entry: the least any verifier must do,
 //                  since every entry is hashed on its own (its leaf hash)
 //   sha256/stream  one SHA-256 over all entry bytes back to back: raw
@@ -29,9 +30,12 @@
 #include <vector>
 
 #include "lumbung/audit/bundle_verify.h"
+#include "lumbung/audit/chain.h"
+#include "lumbung/audit/merkle.h"
 #include "lumbung/export/bundle.h"
 #include "lumbung/export/bundle_replay.h"
 #include "lumbung/ledger/checkpoint.h"
+#include "lumbung/ledger/event.h"
 #include "lumbung/ledger/ledger.h"
 #include "lumbung/ledger/proof.h"
 #include "lumbung/ledger/verify.h"
@@ -162,6 +166,75 @@ Baseline HashBaseline(const LedgerSnapshot& snapshot) {
   return b;
 }
 
+// What each part of a verify costs on one thread, per entry: reading the
+// entries from RocksDB, FlatBuffers verification, the event shape, the leaf
+// hash and the Merkle nodes. Verify runs these on two threads; the sum says
+// how far from hashing-bound it is.
+void PrintPhases(const LedgerSnapshot& snapshot) {
+  const double n = static_cast<double>(snapshot.size());
+  auto per_entry = [n](const bench::Stopwatch& w) { return 1e9 * w.seconds() / n; };
+  std::string aligned(audit::kEntryBytesMax + 16, '\0');
+  auto* buffer = reinterpret_cast<uint8_t*>(aligned.data());
+  uint64_t bytes = 0, bad = 0;
+  std::vector<audit::Hash> leaves;
+  leaves.reserve(snapshot.size());
+  double read_ns = 0, flatbuffers_ns = 0, shape_ns = 0, leaf_ns = 0;
+  {
+    bench::Stopwatch w;
+    Check(snapshot.ScanEntries(0, snapshot.size(),
+                               [&](uint64_t, std::string_view e) {
+                                 bytes += e.size();
+                                 return Status();
+                               }),
+          "reading entries");
+    read_ns = per_entry(w);
+  }
+  {
+    bench::Stopwatch w;
+    Check(snapshot.ScanEntries(0, snapshot.size(),
+                               [&](uint64_t, std::string_view e) {
+                                 std::memcpy(buffer, e.data(), e.size());
+                                 bad += !audit::VerifyEntryBytes({buffer, e.size()}).ok();
+                                 return Status();
+                               }),
+          "reading entries");
+    flatbuffers_ns = per_entry(w) - read_ns;
+  }
+  {
+    bench::Stopwatch w;
+    Check(snapshot.ScanEntries(0, snapshot.size(),
+                               [&](uint64_t, std::string_view e) {
+                                 std::memcpy(buffer, e.data(), e.size());
+                                 auto entry = audit::VerifyEntryBytes({buffer, e.size()});
+                                 bad += !ValidateEventBody(*(*entry)->body_nested_root()).ok();
+                                 return Status();
+                               }),
+          "reading entries");
+    shape_ns = per_entry(w) - read_ns - flatbuffers_ns;
+  }
+  {
+    bench::Stopwatch w;
+    Check(snapshot.ScanEntries(0, snapshot.size(),
+                               [&](uint64_t, std::string_view e) {
+                                 leaves.push_back(audit::LeafHash(
+                                     {reinterpret_cast<const uint8_t*>(e.data()), e.size()}));
+                                 return Status();
+                               }),
+          "reading entries");
+    leaf_ns = per_entry(w) - read_ns;
+  }
+  bench::Stopwatch w;
+  audit::CompactRange range;
+  for (const audit::Hash& leaf : leaves) range.Append(leaf);
+  const double node_ns = per_entry(w);
+  std::printf(
+      "one thread, ns per entry: read %.0f, FlatBuffers %.0f, shape %.0f, leaf hash %.0f, "
+      "Merkle nodes %.0f; sum %.0f (root %s..., %llu invalid)\n",
+      read_ns, flatbuffers_ns, shape_ns, leaf_ns, node_ns,
+      read_ns + flatbuffers_ns + shape_ns + leaf_ns + node_ns,
+      audit::ToHex(range.Root()).substr(0, 8).c_str(), static_cast<unsigned long long>(bad));
+}
+
 void PrintRate(const char* what, uint64_t entries, double seconds, const Baseline& base) {
   const double eps = static_cast<double>(entries) / seconds;
   const double per_entry = static_cast<double>(entries) / base.per_entry_seconds;
@@ -257,14 +330,19 @@ int main(int argc, char** argv) {
   std::printf("ledger: %llu entries, %.1f MB of entry bytes (%.0f bytes each)\n",
               static_cast<unsigned long long>(size), static_cast<double>(base.bytes) / 1e6,
               static_cast<double>(base.bytes) / static_cast<double>(size));
-  PrintRate("baseline sha256/entry (EVP)", size, base.per_entry_seconds, base);
-  PrintRate("baseline sha256/stream (EVP)", size, base.stream_seconds, base);
+  PrintRate("baseline sha256/entry (OpenSSL)", size, base.per_entry_seconds, base);
+  PrintRate("baseline sha256/stream (OpenSSL)", size, base.stream_seconds, base);
 
+  if (bench::HasFlag(argc, argv, "--phases")) PrintPhases(*snapshot);
+  const double cpu_before = bench::ProcessCpuSeconds();
   bench::Stopwatch live;
   auto report = VerifyLedger(*snapshot, {});
   const double live_seconds = live.seconds();
+  const double cpu_seconds = bench::ProcessCpuSeconds() - cpu_before;
   if (!report.ok() || !report->ok()) std::abort();
   PrintRate("verify (live ledger, RocksDB)", size, live_seconds, base);
+  std::printf("  CPU %.3f s (%.2f cores busy), %.0f ns per entry\n", cpu_seconds,
+              cpu_seconds / live_seconds, 1e9 * cpu_seconds / static_cast<double>(size));
   if (verify_only) return 0;
 
   const SignedCheckpoint checkpoint = SignCheckpoint(**ledger).value();

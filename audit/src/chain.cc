@@ -6,29 +6,39 @@
 
 namespace lumbung::audit {
 
-Status VerifiedEntry::Load(std::span<const uint8_t> bytes) {
-  entry_ = nullptr;
-  body_ = nullptr;
-  size_ = 0;
+Result<const fb::Entry*> VerifyEntryBytes(std::span<const uint8_t> bytes) {
   if (bytes.empty() || bytes.size() > kEntryBytesMax) {
     return Status::Corruption("entry has " + std::to_string(bytes.size()) +
                               " bytes; a valid entry has 1 to " + std::to_string(kEntryBytesMax));
   }
+  LUMBUNG_ASSERT(reinterpret_cast<uintptr_t>(bytes.data()) % 8 == 0);
+  flatbuffers::Verifier::Options options;
+  options.max_depth = 16;
+  options.max_tables = 64;
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), options);
+  if (!fb::VerifyEntryBuffer(verifier)) {
+    return Status::Corruption("not a valid FlatBuffer Entry");
+  }
+  const fb::Entry* entry = fb::GetEntry(bytes.data());
+  LUMBUNG_ASSERT(entry->body_nested_root() != nullptr);  // the Verifier checked the nested buffer
+  return entry;
+}
+
+Status VerifiedEntry::Load(std::span<const uint8_t> bytes) {
+  entry_ = nullptr;
+  body_ = nullptr;
+  size_ = 0;
+  // Checked before the copy too, so that an oversized input grows nothing.
+  if (bytes.empty() || bytes.size() > kEntryBytesMax) return VerifyEntryBytes(bytes).status();
   // Growing only: a long walk reuses one allocation.
   if (storage_.size() < bytes.size()) storage_.resize(bytes.size());
   std::memcpy(storage_.data(), bytes.data(), bytes.size());
   size_ = bytes.size();
-  const auto* data = reinterpret_cast<const uint8_t*>(storage_.data());
-  flatbuffers::Verifier::Options options;
-  options.max_depth = 16;
-  options.max_tables = 64;
-  flatbuffers::Verifier verifier(data, size_, options);
-  if (!fb::VerifyEntryBuffer(verifier)) {
-    return Status::Corruption("not a valid FlatBuffer Entry");
-  }
-  entry_ = fb::GetEntry(data);
+  auto entry = VerifyEntryBytes(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(storage_.data()), size_));
+  if (!entry.ok()) return std::move(entry).TakeStatus();
+  entry_ = *entry;
   body_ = entry_->body_nested_root();
-  LUMBUNG_ASSERT(body_ != nullptr);  // the Verifier checked the nested buffer
   return Status();
 }
 
@@ -62,6 +72,14 @@ bool ChainVerifier::Add(uint64_t seq, std::span<const uint8_t> bytes, const Hash
 
 bool ChainVerifier::AddHashed(uint64_t seq, std::span<const uint8_t> bytes, const Hash& leaf,
                               const Hash* stored_leaf) {
+  CheckedEntry checked;
+  checked.leaf = leaf;
+  checked.problem = current_.Load(bytes);
+  if (checked.problem.ok()) checked.entry = &current_.entry();
+  return AddChecked(seq, checked, stored_leaf);
+}
+
+bool ChainVerifier::AddChecked(uint64_t seq, const CheckedEntry& checked, const Hash* stored_leaf) {
   const size_t problems_before = problems_.size();
   if (seq < next_) {
     Problem(seq, "entry appears twice or out of order");
@@ -74,27 +92,27 @@ bool ChainVerifier::AddHashed(uint64_t seq, std::span<const uint8_t> bytes, cons
     next_ = seq;
     last_known_ = false;
   }
-  Status loaded = current_.Load(bytes);
-  if (!loaded.ok()) {
-    Problem(seq, std::string(loaded.message()));
-  } else if (current_.entry().seq() != seq) {
-    Problem(seq, "entry carries seq " + std::to_string(current_.entry().seq()));
+  const fb::Entry* entry = checked.entry;
+  LUMBUNG_ASSERT((entry != nullptr) == checked.problem.ok());
+  if (entry == nullptr) {
+    Problem(seq, std::string(checked.problem.message()));
+  } else if (entry->seq() != seq) {
+    Problem(seq, "entry carries seq " + std::to_string(entry->seq()));
   }
-  if (stored_leaf != nullptr && *stored_leaf != leaf) {
+  if (stored_leaf != nullptr && *stored_leaf != checked.leaf) {
     Problem(seq,
             "entry bytes were altered: they no longer match the leaf hash recorded when "
             "the entry was written");
   }
-  if (loaded.ok() && last_known_ &&
-      std::memcmp(current_.entry().prev_hash()->bytes()->data(), last_leaf_.data(), kHashBytes) !=
-          0) {
+  if (entry != nullptr && last_known_ &&
+      std::memcmp(entry->prev_hash()->bytes()->data(), last_leaf_.data(), kHashBytes) != 0) {
     Problem(seq, seq == 0 ? "prev_hash of entry 0 must be all zeros"
                           : "prev_hash does not match the leaf hash of entry " +
                                 std::to_string(seq - 1) + " (one of the two was altered)");
   }
-  range_.Append(leaf, visitor_);
-  last_leaf_ = leaf;
-  last_known_ = loaded.ok();
+  range_.Append(checked.leaf, visitor_);
+  last_leaf_ = checked.leaf;
+  last_known_ = entry != nullptr;
   ++next_;
   return problems_.size() == problems_before;
 }

@@ -3,6 +3,7 @@
 // for what a well-formed event is live in exactly one place.
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include "lumbung/audit/note.h"
@@ -18,9 +19,20 @@ namespace {
 using spec::Field;
 using spec::Kind;
 
+// A table, not a chain of comparisons: ids are most of an event's bytes, and
+// every entry of every verify and rebuild is checked again.
+constexpr std::array<bool, 256> kIdChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[static_cast<size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+                                    c == '-';
+  }
+  return table;
+}();
+
 bool IsIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == ':' || c == '-';
+  return kIdChars[static_cast<unsigned char>(c)];
 }
 
 bool IsDigits(std::string_view s) {
@@ -80,11 +92,35 @@ bool IsOrigin(std::string_view s) {
   return true;
 }
 
-Status Bad(std::string_view reason, const std::string& field, const std::string& message) {
-  return Status::Rejected(reason, field, message);
+// A field's dotted name ("amount", "replacement.amount"), made into a
+// string only when an error names it: every entry of every rebuild and
+// verify is validated, so the valid path must not allocate.
+class FieldName {
+ public:
+  FieldName(const char* name) : name_(name) {}  // NOLINT: a plain field name
+  FieldName(std::string_view prefix, std::string_view name) : prefix_(prefix), name_(name) {}
+  std::string str() const {
+    std::string out(prefix_);
+    out += name_;
+    return out;
+  }
+
+ private:
+  std::string_view prefix_;
+  std::string_view name_;
+};
+
+std::string operator+(const FieldName& field, std::string_view text) {
+  std::string out = field.str();
+  out += text;
+  return out;
 }
 
-Status CheckText(std::string_view value, const std::string& name, size_t max_chars,
+Status Bad(std::string_view reason, const FieldName& field, const std::string& message) {
+  return Status::Rejected(reason, field.str(), message);
+}
+
+Status CheckText(std::string_view value, const FieldName& name, size_t max_chars,
                  bool allow_newlines) {
   const auto chars = Utf8Chars(value, allow_newlines);
   if (!chars) {
@@ -100,7 +136,7 @@ Status CheckText(std::string_view value, const std::string& name, size_t max_cha
   return Status();
 }
 
-Status CheckString(Kind kind, std::string_view v, const std::string& name) {
+Status CheckString(Kind kind, std::string_view v, const FieldName& name) {
   switch (kind) {
     case Kind::kId:
       if (v.size() > limits::kIdCharsMax) {
@@ -154,9 +190,9 @@ bool IsStringKind(Kind kind) {
 }
 
 Status ValidateTable(const flatbuffers::Table& table, const spec::EventSpec& event,
-                     const std::string& prefix, int depth);
+                     std::string_view prefix, int depth);
 
-Status CheckScalar(const flatbuffers::Table& t, const Field& f, const std::string& name) {
+Status CheckScalar(const flatbuffers::Table& t, const Field& f, const FieldName& name) {
   switch (f.kind) {
     case Kind::kAmount: {
       const int64_t v = t.GetField<int64_t>(f.voffset, 0);
@@ -183,25 +219,25 @@ Status CheckScalar(const flatbuffers::Table& t, const Field& f, const std::strin
   return Status();
 }
 
-Status CheckNested(const flatbuffers::Table& t, const Field& f, const std::string& name,
-                   int depth) {
+Status CheckNested(const flatbuffers::Table& t, const Field& f, const FieldName& name, int depth) {
   if (depth >= limits::kEventNestingMax) {
     return Bad("invalid_field", name, name + " cannot be nested this deep");
   }
   const auto type = static_cast<fb::Event>(t.GetField<uint8_t>(f.type_voffset, 0));
   const spec::EventSpec* nested = spec::FindSpec(type);
   if (nested == nullptr) {
-    return Bad("unknown_type", name + ".type", name + " has an unknown event type");
+    const std::string type_name = name + ".type";
+    return Bad("unknown_type", FieldName("", type_name), name + " has an unknown event type");
   }
   const auto* inner = t.GetPointer<const flatbuffers::Table*>(f.voffset);
   if (inner == nullptr) return Bad("missing_field", name, name + " is missing");
-  return ValidateTable(*inner, *nested, name + ".", depth + 1);
+  return ValidateTable(*inner, *nested, name + ".", depth + 1);  // rare: one string
 }
 
 Status ValidateTable(const flatbuffers::Table& t, const spec::EventSpec& event,
-                     const std::string& prefix, int depth) {
+                     std::string_view prefix, int depth) {
   for (const Field& f : event.fields) {
-    const std::string name = prefix + std::string(f.name);
+    const FieldName name(prefix, f.name);
     const bool present = f.kind == Kind::kEvent ? t.CheckField(f.type_voffset) &&
                                                       t.GetField<uint8_t>(f.type_voffset, 0) != 0
                                                 : t.CheckField(f.voffset);

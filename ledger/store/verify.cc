@@ -13,6 +13,7 @@
 #include <rocksdb/iterator.h>
 
 #include "lumbung/audit/chain.h"
+#include "lumbung/base/assert.h"
 #include "lumbung/base/text.h"
 
 #include "checkpoint_check.h"
@@ -56,32 +57,36 @@ class StoredLeaves {
   std::vector<audit::Hash> leaves_;
 };
 
-void CheckShape(audit::ChainVerifier& chain, uint64_t seq) {
-  Status st = ValidateEventBody(chain.last().body());
-  if (!st.ok()) {
-    chain.AddProblem(
-        Status::Corruption("seq " + std::to_string(seq) + ": event is malformed: " + st.ToString())
-            .WithSeq(static_cast<int64_t>(seq)));
-  }
-}
-
-// Entries read ahead of the walk, on a second thread. Reading, leaf hashing
-// and the walk (chain, Merkle nodes, FlatBuffers, shapes) cost about the
-// same per entry; the hashing goes to whichever thread has time.
+// Entries read ahead of the walk, on a second thread. Everything that needs
+// only the entry itself (leaf hash, FlatBuffers verification, event shape)
+// is prepared per chunk by whichever thread has time; the walk in seq order
+// keeps what links entries (seq run, prev_hash, stored leaves, Merkle nodes).
 struct Chunk {
-  std::string bytes;                             // the entries, back to back
+  // The entries, each at an offset aligned for FlatBuffers, so they are
+  // verified and read where they lie instead of copied once more.
+  std::string bytes;
   std::vector<std::pair<size_t, size_t>> spans;  // offset, size in `bytes`
   std::vector<uint64_t> seqs;                    // kBadKey for a key that is not a seq
-  std::vector<audit::Hash> leaves;               // LeafHash of each span, once hashed
-  bool hashed = false;
+  std::vector<audit::CheckedEntry> checked;      // one per span, once prepared
+  std::vector<Status> shapes;                    // ValidateEventBody of each entry
+  bool prepared = false;
   Status status;  // the iterator's, on the last chunk
   bool last = false;
+
+  void Clear() {
+    bytes.clear();
+    spans.clear();
+    seqs.clear();
+    prepared = false;
+  }
 };
 constexpr uint64_t kBadKey = UINT64_MAX;
 constexpr size_t kChunkEntriesMax = 1024;
 constexpr size_t kChunksInFlightMax = 4;
+constexpr size_t kEntryAlignment = 16;  // as a heap copy would be; FlatBuffers needs 8
 
-// A bounded hand-off of chunks from the reading thread to the walk.
+// A bounded hand-off of chunks from the reading thread to the walk, and of
+// walked chunks back for reuse (their buffers keep their capacity).
 class ChunkQueue {
  public:
   // False once the walk has stopped (too many problems): the reader quits.
@@ -111,21 +116,46 @@ class ChunkQueue {
     stopped_ = true;
     cv_.notify_all();
   }
+  // A walked chunk, or a new one; empty either way.
+  std::unique_ptr<Chunk> Spare() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spare_.empty()) return std::make_unique<Chunk>();
+    auto chunk = std::move(spare_.back());
+    spare_.pop_back();
+    return chunk;
+  }
+  void Recycle(std::unique_ptr<Chunk> chunk) {
+    chunk->Clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spare_.size() < kChunksInFlightMax) spare_.push_back(std::move(chunk));
+  }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<Chunk>> chunks_;
+  std::vector<std::unique_ptr<Chunk>> spare_;
   bool stopped_ = false;
 };
 
-void HashChunk(Chunk* chunk) {
-  chunk->hashed = true;
-  chunk->leaves.resize(chunk->spans.size());
+void PrepareChunk(Chunk* chunk) {
+  chunk->prepared = true;
+  const size_t count = chunk->spans.size();
+  chunk->checked.assign(count, audit::CheckedEntry());
+  chunk->shapes.assign(count, Status());
   const auto* data = reinterpret_cast<const uint8_t*>(chunk->bytes.data());
-  for (size_t i = 0; i < chunk->spans.size(); ++i) {
+  for (size_t i = 0; i < count; ++i) {
     const auto [offset, size] = chunk->spans[i];
-    chunk->leaves[i] = audit::LeafHash(std::span<const uint8_t>(data + offset, size));
+    const std::span<const uint8_t> bytes(data + offset, size);
+    audit::CheckedEntry& checked = chunk->checked[i];
+    checked.leaf = audit::LeafHash(bytes);
+    auto entry = audit::VerifyEntryBytes(bytes);
+    if (!entry.ok()) {
+      checked.problem = std::move(entry).TakeStatus();
+      continue;
+    }
+    checked.entry = *entry;
+    chunk->shapes[i] = ValidateEventBody(*checked.entry->body_nested_root());
   }
 }
 
@@ -138,22 +168,26 @@ void ReadEntries(const LedgerSnapshot& snapshot, ChunkQueue* queue) {
   std::unique_ptr<rocksdb::Iterator> it(impl.db->db()->NewIterator(ro, impl.db->entries()));
   it->SeekToFirst();
   for (;;) {
-    auto chunk = std::make_unique<Chunk>();
+    std::unique_ptr<Chunk> chunk = queue->Spare();
     for (; it->Valid() && chunk->seqs.size() < kChunkEntriesMax; it->Next()) {
       const rocksdb::Slice key = it->key();
       const uint64_t seq =
           key.size() == 8 ? GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data())) : kBadKey;
       if (seq != kBadKey && seq >= snapshot.size()) break;  // past this snapshot's head
-      chunk->spans.emplace_back(chunk->bytes.size(), it->value().size());
+      const size_t offset =
+          (chunk->bytes.size() + kEntryAlignment - 1) / kEntryAlignment * kEntryAlignment;
+      chunk->bytes.resize(offset);
       chunk->bytes.append(it->value().data(), it->value().size());
+      chunk->spans.emplace_back(offset, it->value().size());
       chunk->seqs.push_back(seq);
     }
+    LUMBUNG_ASSERT(reinterpret_cast<uintptr_t>(chunk->bytes.data()) % kEntryAlignment == 0 ||
+                   chunk->bytes.size() < kEntryAlignment);
     const bool more = it->Valid() && chunk->seqs.size() == kChunkEntriesMax;
-    // Work sharing: reading and walking each cost about as much as the
-    // hashing, so whichever side has time hashes. With chunks waiting the
-    // walk is the slower side and the reader hashes; with none, the walk
-    // would idle, so the chunk goes unhashed and the walk hashes it.
-    if (queue->Backlog()) HashChunk(chunk.get());
+    // Work sharing: with chunks waiting the walk is the slower side and the
+    // reader prepares this one; with none, the walk would idle, so the chunk
+    // goes unprepared and the walk prepares it.
+    if (queue->Backlog()) PrepareChunk(chunk.get());
     if (!more) {
       chunk->status = store::FromRocks(it->status(), "reading entries");
       chunk->last = true;
@@ -164,18 +198,21 @@ void ReadEntries(const LedgerSnapshot& snapshot, ChunkQueue* queue) {
 
 void WalkChunk(const Chunk& chunk, audit::ChainVerifier& chain, StoredLeaves& stored,
                const VerifyOptions& options, uint64_t total, VerifyReport* report) {
-  const auto* data = reinterpret_cast<const uint8_t*>(chunk.bytes.data());
   for (size_t i = 0; i < chunk.seqs.size() && !chain.full(); ++i) {
     const uint64_t seq = chunk.seqs[i];
     if (seq == kBadKey) {
       chain.AddProblem(Status::Corruption("a key in the entries column family is not a seq"));
       continue;
     }
-    const auto [offset, size] = chunk.spans[i];
-    if (chain.AddHashed(seq, std::span<const uint8_t>(data + offset, size), chunk.leaves[i],
-                        stored.Get(seq))) {
-      CheckShape(chain, seq);
-      const std::string_view date = chain.last().body().effective_date()->string_view();
+    const audit::CheckedEntry& checked = chunk.checked[i];
+    if (chain.AddChecked(seq, checked, stored.Get(seq))) {
+      if (!chunk.shapes[i].ok()) {
+        chain.AddProblem(Status::Corruption("seq " + std::to_string(seq) +
+                                            ": event is malformed: " + chunk.shapes[i].ToString())
+                             .WithSeq(static_cast<int64_t>(seq)));
+      }
+      const std::string_view date =
+          checked.entry->body_nested_root()->effective_date()->string_view();
       if (report->first_effective_date.empty() || date < report->first_effective_date) {
         report->first_effective_date = date;
       }
@@ -187,7 +224,7 @@ void WalkChunk(const Chunk& chunk, audit::ChainVerifier& chain, StoredLeaves& st
   }
 }
 
-// Walks every entry, reading and hashing ahead on a second thread.
+// Walks every entry, reading and preparing ahead on a second thread.
 Status WalkEntries(const LedgerSnapshot& snapshot, audit::ChainVerifier& chain,
                    const VerifyOptions& options, VerifyReport* report) {
   StoredLeaves stored(snapshot);
@@ -196,13 +233,12 @@ Status WalkEntries(const LedgerSnapshot& snapshot, audit::ChainVerifier& chain,
   Status status;
   for (;;) {
     std::unique_ptr<Chunk> chunk = queue.Pop();
-    if (!chunk->hashed) HashChunk(chunk.get());
+    if (!chunk->prepared) PrepareChunk(chunk.get());
     if (!chain.full()) WalkChunk(*chunk, chain, stored, options, snapshot.size(), report);
-    if (chunk->last) {
-      status = chunk->status;
-      break;
-    }
-    if (chain.full()) break;
+    const bool last = chunk->last;
+    if (last) status = chunk->status;
+    queue.Recycle(std::move(chunk));
+    if (last || chain.full()) break;
   }
   queue.Stop();
   reader.join();

@@ -26,6 +26,7 @@
 
 #include "lumbung/audit/hash.h"
 #include "lumbung/audit/merkle.h"
+#include "lumbung/base/result.h"
 #include "lumbung/base/status.h"
 #include "lumbung/fb/entry_generated.h"
 
@@ -34,6 +35,23 @@ namespace lumbung::audit {
 // Largest entry accepted anywhere: an event body (16 KiB at most) plus the
 // envelope (seq, prev_hash, time, actor) and FlatBuffers overhead.
 inline constexpr size_t kEntryBytesMax = 20 * 1024;
+
+// Verifies `bytes` as an Entry where they lie (FlatBuffers Verifier, the
+// nested body included) and returns it; Corruption if they are not one (bad
+// FlatBuffer, wrong file identifier, oversize, bad nested body). FlatBuffers
+// reads scalars in place, so `bytes` must start 8-byte aligned; the result
+// points into them.
+Result<const fb::Entry*> VerifyEntryBytes(std::span<const uint8_t> bytes);
+
+// What ChainVerifier checks of one entry on its own, apart from its place in
+// the chain: its leaf hash, and whether its bytes are an Entry. Independent
+// of every other entry, so a caller may work these out ahead, on another
+// thread, and hand them to AddChecked in seq order.
+struct CheckedEntry {
+  Hash leaf{};                       // LeafHash of the bytes
+  const fb::Entry* entry = nullptr;  // from VerifyEntryBytes, or nullptr and
+  Status problem;                    // why the bytes are not an Entry
+};
 
 // An entry's bytes held in 8-byte-aligned memory, verified, with its root.
 // FlatBuffers reads scalars in place, so bytes from RocksDB or a file (any
@@ -75,6 +93,9 @@ class ChainVerifier {
   // checked here, exactly as Add does.
   bool AddHashed(uint64_t seq, std::span<const uint8_t> bytes, const Hash& leaf_hash,
                  const Hash* stored_leaf = nullptr);
+  // As Add, with the entry's own checks done by the caller (CheckedEntry);
+  // `checked.entry` must stay valid for the call. last() is not set.
+  bool AddChecked(uint64_t seq, const CheckedEntry& checked, const Hash* stored_leaf = nullptr);
   // The source is exhausted; `expected_size` entries should have been seen.
   void Finish(uint64_t expected_size);
 

@@ -1,5 +1,5 @@
-// SHA-256 and the RFC 6962 hashes of lumbung's log, through OpenSSL's EVP
-// interface, plus base64 (OpenSSL-backed, strict on input).
+// SHA-256 and the RFC 6962 hashes of lumbung's log, computed by OpenSSL,
+// plus base64 (OpenSSL-backed, strict on input).
 //
 //   leaf hash  = SHA-256(0x00 || entry_bytes)
 //   node hash  = SHA-256(0x01 || left || right)
@@ -9,8 +9,8 @@
 // be passed off as an interior node (RFC 6962 §2.1, second-preimage
 // resistance).
 //
-// Thread safety: all functions are thread-safe; each thread reuses its own
-// digest context.
+// Thread safety: all functions are thread-safe, and the one-shot hashes
+// allocate nothing. A Sha256Stream is used by one thread at a time.
 
 #ifndef LUMBUNG_AUDIT_HASH_H_
 #define LUMBUNG_AUDIT_HASH_H_
