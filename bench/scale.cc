@@ -17,13 +17,16 @@
 // $LUMBUNG_BENCH_DIR chooses the disk (default: the system temp folder).
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lumbung/audit/merkle.h"
@@ -140,6 +143,31 @@ double VerifySeconds(const LedgerSnapshot& snap) {
   return watch.seconds();
 }
 
+// CPU of the stretch just ingested, per event, by thread: where a growing
+// per-event cost goes (rules, commit, fold, RocksDB's compactions, the
+// generator).
+void PrintThreadCpu(const std::map<std::string, double>& before, uint64_t events) {
+  std::printf("  ingest CPU by thread (us/event):");
+  for (const auto& [name, seconds] : bench::ThreadCpuSeconds()) {
+    const auto was = before.find(name);
+    const double us =
+        (seconds - (was == before.end() ? 0 : was->second)) * 1e6 / static_cast<double>(events);
+    if (us >= 0.05) std::printf(" %s %.1f", name.c_str(), us);
+  }
+  std::printf("\n");
+}
+
+// Waits (at most two minutes) until no compaction runs or is pending.
+double SettleSeconds(const Ledger& ledger) {
+  bench::Stopwatch watch;
+  while (watch.seconds() < 120) {
+    const StorageStats s = ledger.storage_stats();
+    if (s.compactions_running == 0 && s.compactions_pending == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return watch.seconds();
+}
+
 Row Measure(Ledger& ledger, const std::string& dir, uint64_t size, double ingest_s,
             uint64_t stretch, size_t queries) {
   Row row;
@@ -147,8 +175,22 @@ Row Measure(Ledger& ledger, const std::string& dir, uint64_t size, double ingest
   row.ingest_eps = static_cast<double>(stretch) / ingest_s;
   row.rss_mb = static_cast<double>(bench::RssBytes()) / (1 << 20);
   row.peak_rss_mb = static_cast<double>(bench::PeakRssBytes()) / (1 << 20);
+  const StorageStats m = ledger.storage_stats();
+  auto mib = [](uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
+  std::printf(
+      "  memory at %llu: RSS %.0f MiB = RocksDB memtables %.0f + table readers %.0f + "
+      "block cache %.0f + the rest (projection state, live rows, allocator) %.0f\n",
+      static_cast<unsigned long long>(size), row.rss_mb, mib(m.memtables), mib(m.table_readers),
+      mib(m.block_cache),
+      row.rss_mb - mib(m.memtables) - mib(m.table_readers) - mib(m.block_cache));
   row.disk_bytes_per_event =
       static_cast<double>(bench::DirectoryBytes(dir)) / static_cast<double>(size);
+  // Rebuild and verify are what an operator or auditor runs on a ledger at
+  // rest: RocksDB first finishes compacting what the ingest just wrote, so
+  // its background work does not take CPU from them (on 2 cores it took up
+  // to half of verify's).
+  const double settle_s = SettleSeconds(ledger);
+  if (settle_s > 0.05) std::printf("  waited %.1f s for RocksDB's compactions\n", settle_s);
   auto snap = ledger.Snapshot();
   row.rebuild_s = RebuildSeconds(*snap);
   row.verify_s = VerifySeconds(*snap);
@@ -241,7 +283,9 @@ int main(int argc, char** argv) {
   uint64_t done = 1;
   for (uint64_t size : sizes) {
     bench::Stopwatch watch;
+    const auto threads_before = bench::ThreadCpuSeconds();
     feeder.FillTo(size);
+    PrintThreadCpu(threads_before, size - done);
     rows.push_back(Measure(**ledger, dir, size, watch.seconds(), size - done, queries));
     done = size;
     PrintRow(rows.back());

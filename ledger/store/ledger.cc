@@ -237,6 +237,25 @@ WriterStats Ledger::stats() const {
   return impl_->writer ? impl_->writer->stats() : WriterStats{};
 }
 
+StorageStats Ledger::storage_stats() const {
+  rocksdb::DB* db = impl_->db->db();
+  auto sum = [db](const std::string& property) {
+    uint64_t value = 0;
+    return db->GetAggregatedIntProperty(property, &value) ? value : 0;
+  };
+  auto one = [db](const std::string& property) {
+    uint64_t value = 0;
+    return db->GetIntProperty(property, &value) ? value : 0;
+  };
+  StorageStats s;
+  s.memtables = sum(rocksdb::DB::Properties::kSizeAllMemTables);
+  s.table_readers = sum(rocksdb::DB::Properties::kEstimateTableReadersMem);
+  s.block_cache = one(rocksdb::DB::Properties::kBlockCacheUsage);  // one cache, shared
+  s.compactions_running = one(rocksdb::DB::Properties::kNumRunningCompactions);
+  s.compactions_pending = sum(rocksdb::DB::Properties::kCompactionPending);
+  return s;
+}
+
 std::unique_ptr<LedgerSnapshot> Ledger::Snapshot() const {
   std::lock_guard<std::mutex> lock(impl_->view_mu);
   const rocksdb::SequenceNumber latest = impl_->db->db()->GetLatestSequenceNumber();

@@ -64,6 +64,17 @@ struct WriterStats {
   uint64_t folds = 0;        // background folds completed
 };
 
+// What RocksDB holds and does for the ledger (its own estimates). Memory in
+// bytes; the rest of a process's memory is the writer's projection state,
+// the live rows and whatever the caller keeps.
+struct StorageStats {
+  uint64_t memtables = 0;      // all column families, flushing ones included
+  uint64_t table_readers = 0;  // index and filter blocks held outside the cache
+  uint64_t block_cache = 0;    // in use in the shared block cache
+  uint64_t compactions_running = 0;
+  uint64_t compactions_pending = 0;  // families whose LSM shape asks for one
+};
+
 class LedgerSnapshot;
 
 class Ledger {
@@ -105,6 +116,7 @@ class Ledger {
   uint64_t size() const;
   std::unique_ptr<LedgerSnapshot> Snapshot() const;
   WriterStats stats() const;
+  StorageStats storage_stats() const;
 
   const std::string& dir() const;
   const std::string& origin() const;
