@@ -78,6 +78,8 @@ struct Chunk {
     spans.clear();
     seqs.clear();
     prepared = false;
+    status = Status();
+    last = false;
   }
 };
 constexpr uint64_t kBadKey = UINT64_MAX;
