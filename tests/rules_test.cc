@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "lumbung/ledger/domain/state.h"
 #include "lumbung/ledger/ledger.h"
 #include "lumbung/ledger/projection.h"
 
@@ -455,4 +456,19 @@ TEST_CASE("the state digest follows the stored key order when ids are prefixes o
   REQUIRE(replayed.ok());
   CHECK(DigestState(*replayed) == f.StoredDigest());
   CHECK(DigestState(f.State()) == f.StoredDigest());
+}
+
+TEST_CASE("payment slots grow by two, not by doubling, and keep their order", "[rules][memory]") {
+  domain::BeneficiaryRec b;
+  size_t most_capacity = 0;
+  for (uint64_t n = 1; n <= 40; ++n) {
+    b.AddPaid(domain::PaidRec{domain::Interned(), 100 + n, static_cast<int64_t>(n), {}});
+    // Two spare slots at most while short, a quarter once long; doubling
+    // would hold 16 slots for 9 payments and 64 for 33.
+    CHECK(b.paid.capacity() <= std::max<size_t>(n + 2, n + n / 4 + 1));
+    most_capacity = std::max(most_capacity, b.paid.capacity());
+  }
+  CHECK(most_capacity < 64);
+  REQUIRE(b.paid.size() == 40);
+  for (size_t i = 0; i < b.paid.size(); ++i) CHECK(b.paid[i].seq == 101 + i);
 }

@@ -343,8 +343,8 @@ Status LoadPaidRow(InternPool& strings, BeneficiaryRec& ben, std::string_view va
   std::string aligned;
   const auto* row = Open<fb::PaidRow>(value, &aligned);
   if (row == nullptr) return Status::Corruption("malformed paid row");
-  ben.paid.push_back(PaidRec{strings.Intern(row->cycle()->string_view()), row->seq(), row->amount(),
-                             strings.Intern(SV(row->region_code()))});
+  ben.AddPaid(PaidRec{strings.Intern(row->cycle()->string_view()), row->seq(), row->amount(),
+                      strings.Intern(SV(row->region_code()))});
   return Status();
 }
 

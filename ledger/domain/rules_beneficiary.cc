@@ -127,8 +127,7 @@ Status DomainRules::Activate(const Disbursement& d, uint64_t slot_seq, const std
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_amount, d.amount, "amount"));
   if (first) LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, 1, "beneficiary_id"));
   if (first_in_region) LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, 1, "beneficiary_id"));
-  b.paid.push_back(
-      PaidRec{s_.strings.Intern(d.cycle), slot_seq, d.amount, s_.strings.Intern(region)});
+  b.AddPaid(PaidRec{s_.strings.Intern(d.cycle), slot_seq, d.amount, s_.strings.Intern(region)});
   d_.journal_.OnUndo([&b] { b.paid.pop_back(); });
   Post(Account::kProgram, nullptr, &p, p.balance);
   Post(Account::kBeneficiary, &p, &b, b.balance);

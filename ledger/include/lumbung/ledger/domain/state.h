@@ -17,6 +17,7 @@
 #ifndef LUMBUNG_LEDGER_DOMAIN_STATE_H_
 #define LUMBUNG_LEDGER_DOMAIN_STATE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -121,12 +122,24 @@ struct BeneficiaryRec {
   Interned source;
   BeneficiaryStatus status = BeneficiaryStatus::kEnrolled;
   uint8_t exit_reason = 0;  // fb::ExitReason
+  bool erased = false;      // personal data destroyed (PersonalDataErased)
   uint64_t enrolled_seq = 0;
   uint64_t exited_seq = 0;
-  bool erased = false;        // personal data destroyed (PersonalDataErased)
   int64_t balance = 0;        // account beneficiary:<p>:<b>
-  std::vector<PaidRec> paid;  // active disbursements, by cycle
+  std::vector<PaidRec> paid;  // active disbursements, by cycle; add with AddPaid
   uint64_t dirty = 0;
+
+  // Appends a payment slot, growing `paid` by two slots at a time (by a
+  // quarter once it is long) instead of doubling it. A beneficiary gains
+  // one slot a cycle, and with doubling a third of every slot vector was
+  // unused: the largest single use of memory at scale (a heap profile at 3M
+  // demo events: ~57 bytes held per 32-byte slot).
+  void AddPaid(const PaidRec& slot) {
+    if (paid.size() == paid.capacity()) {
+      paid.reserve(paid.size() + std::max<size_t>(2, paid.size() / 4));
+    }
+    paid.push_back(slot);
+  }
 };
 
 // Per region code (with RW and RT) within a programme; region prefixes are
