@@ -168,4 +168,9 @@ TEST_CASE("api: metrics count requests by route and status", "[api]") {
   CHECK(m.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
   CHECK(m.body.find("lumbung_writer_queue_depth") != std::string::npos);
   CHECK(m.body.find("lumbung_entries 1") != std::string::npos);
+  // Entry 0 sits in a memtable: RocksDB's memory is reported, not zero.
+  const size_t memtable = m.body.find("\nlumbung_storage_memtable_bytes ");
+  REQUIRE(memtable != std::string::npos);
+  CHECK(std::stoll(m.body.substr(memtable + 32)) > 0);
+  CHECK(m.body.find("\nlumbung_storage_compactions_pending ") != std::string::npos);
 }

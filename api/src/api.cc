@@ -457,6 +457,7 @@ Metrics::Gauges Api::SampleGauges() const {
     g.last_checkpoint_age_seconds = CheckpointAgeSeconds(*snapshot, *cp);
   }
   g.open_connections = impl_->connections ? impl_->connections() : 0;
+  g.storage = impl_->ledger.storage_stats();
   return g;
 }
 

@@ -82,6 +82,20 @@ std::string Metrics::Render(const Gauges& g) {
         g.last_checkpoint_age_seconds);
   Gauge(out, "lumbung_http_open_connections", "Open HTTP connections.",
         static_cast<int64_t>(g.open_connections));
+  // The ledger's RocksDB: what it holds in memory besides the projection
+  // state, and whether compactions (the cost that grows with size) lag.
+  Gauge(out, "lumbung_storage_memtable_bytes", "RocksDB memtables, all column families.",
+        static_cast<int64_t>(g.storage.memtables));
+  Gauge(out, "lumbung_storage_table_reader_bytes",
+        "RocksDB index and filter blocks held outside the block cache.",
+        static_cast<int64_t>(g.storage.table_readers));
+  Gauge(out, "lumbung_storage_block_cache_bytes", "RocksDB block cache in use.",
+        static_cast<int64_t>(g.storage.block_cache));
+  Gauge(out, "lumbung_storage_compactions_running", "RocksDB compactions running.",
+        static_cast<int64_t>(g.storage.compactions_running));
+  Gauge(out, "lumbung_storage_compactions_pending",
+        "Column families whose shape asks for a compaction.",
+        static_cast<int64_t>(g.storage.compactions_pending));
   return out.str();
 }
 

@@ -16,6 +16,8 @@
 #include <mutex>
 #include <string>
 
+#include "lumbung/ledger/ledger.h"
+
 namespace lumbung::api {
 
 class Metrics {
@@ -37,6 +39,7 @@ class Metrics {
     uint64_t last_checkpoint_size = 0;
     int64_t last_checkpoint_age_seconds = -1;  // -1: no checkpoint yet
     uint64_t open_connections = 0;
+    StorageStats storage;  // RocksDB's memory and compactions
   };
   std::string Render(const Gauges& gauges);
 
