@@ -6,11 +6,18 @@
 
 namespace lumbung::audit {
 
+namespace {
+
+Status CheckEntrySize(size_t size) {
+  if (size > 0 && size <= kEntryBytesMax) return Status();
+  return Status::Corruption("entry has " + std::to_string(size) +
+                            " bytes; a valid entry has 1 to " + std::to_string(kEntryBytesMax));
+}
+
+}  // namespace
+
 Result<const fb::Entry*> VerifyEntryBytes(std::span<const uint8_t> bytes) {
-  if (bytes.empty() || bytes.size() > kEntryBytesMax) {
-    return Status::Corruption("entry has " + std::to_string(bytes.size()) +
-                              " bytes; a valid entry has 1 to " + std::to_string(kEntryBytesMax));
-  }
+  LUMBUNG_RETURN_IF_ERROR(CheckEntrySize(bytes.size()));
   LUMBUNG_ASSERT(reinterpret_cast<uintptr_t>(bytes.data()) % 8 == 0);
   flatbuffers::Verifier::Options options;
   options.max_depth = 16;
@@ -29,7 +36,7 @@ Status VerifiedEntry::Load(std::span<const uint8_t> bytes) {
   body_ = nullptr;
   size_ = 0;
   // Checked before the copy too, so that an oversized input grows nothing.
-  if (bytes.empty() || bytes.size() > kEntryBytesMax) return VerifyEntryBytes(bytes).status();
+  LUMBUNG_RETURN_IF_ERROR(CheckEntrySize(bytes.size()));
   // Growing only: a long walk reuses one allocation.
   if (storage_.size() < bytes.size()) storage_.resize(bytes.size());
   std::memcpy(storage_.data(), bytes.data(), bytes.size());
