@@ -6,6 +6,7 @@
 #include <iterator>
 #include <sstream>
 
+#include <dlfcn.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -72,6 +73,24 @@ uint64_t RssBytes() {
 }
 uint64_t PeakRssBytes() {
   return StatusField("VmHWM");
+}
+
+AllocatorBytes AllocatorStats() {
+  // Looked up at run time so that builds with glibc's malloc (sanitizers,
+  // heap profiling) need no gperftools headers or library.
+  using GetProperty = int (*)(const char*, size_t*);
+  static const auto get =
+      reinterpret_cast<GetProperty>(dlsym(RTLD_DEFAULT, "MallocExtension_GetNumericProperty"));
+  AllocatorBytes bytes;
+  if (get == nullptr) return bytes;
+  size_t value = 0;
+  if (get("generic.current_allocated_bytes", &value) != 0) bytes.allocated = value;
+  size_t heap = 0, unmapped = 0;
+  if (get("generic.heap_size", &heap) != 0 &&
+      get("tcmalloc.pageheap_unmapped_bytes", &unmapped) != 0 && heap >= unmapped + value) {
+    bytes.free_mapped = heap - unmapped - value;
+  }
+  return bytes;
 }
 
 double ProcessCpuSeconds() {

@@ -71,6 +71,15 @@ uint64_t DirectoryBytes(const std::string& path);
 // Resident set size of this process, in bytes.
 uint64_t RssBytes();
 uint64_t PeakRssBytes();
+// What the allocator reports, when it is gperftools' tcmalloc (the
+// executables' default): bytes the program holds, and bytes the allocator
+// keeps mapped but free (its page heap and thread caches). Both 0 with
+// another allocator.
+struct AllocatorBytes {
+  uint64_t allocated = 0;
+  uint64_t free_mapped = 0;
+};
+AllocatorBytes AllocatorStats();
 // CPU time (user + system) of every thread of this process so far.
 double ProcessCpuSeconds();
 // CPU seconds so far of the live threads of this process, summed by thread

@@ -17,6 +17,7 @@
 // $LUMBUNG_BENCH_DIR chooses the disk (default: the system temp folder).
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -183,6 +184,11 @@ Row Measure(Ledger& ledger, const std::string& dir, uint64_t size, double ingest
       static_cast<unsigned long long>(size), row.rss_mb, mib(m.memtables), mib(m.table_readers),
       mib(m.block_cache),
       row.rss_mb - mib(m.memtables) - mib(m.table_readers) - mib(m.block_cache));
+  const bench::AllocatorBytes heap = bench::AllocatorStats();
+  if (heap.allocated > 0) {
+    std::printf("  allocator: %.0f MiB allocated, %.0f MiB mapped but free\n", mib(heap.allocated),
+                mib(heap.free_mapped));
+  }
   row.disk_bytes_per_event =
       static_cast<double>(bench::DirectoryBytes(dir)) / static_cast<double>(size);
   // Rebuild and verify are what an operator or auditor runs on a ledger at
@@ -281,15 +287,28 @@ int main(int argc, char** argv) {
   Feeder feeder(**ledger, sizes.back(), group);
   std::vector<Row> rows;
   uint64_t done = 1;
+  std::atomic<bool> sampling{true};
+  std::atomic<uint64_t> peak_allocated{0};
+  std::thread sampler([&] {
+    while (sampling.load()) {
+      const uint64_t a = bench::AllocatorStats().allocated;
+      if (a > peak_allocated.load()) peak_allocated.store(a);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
   for (uint64_t size : sizes) {
     bench::Stopwatch watch;
     const auto threads_before = bench::ThreadCpuSeconds();
     feeder.FillTo(size);
     PrintThreadCpu(threads_before, size - done);
+    std::printf("  peak allocated %.0f MiB\n",
+                static_cast<double>(peak_allocated.load()) / (1 << 20));
     rows.push_back(Measure(**ledger, dir, size, watch.seconds(), size - done, queries));
     done = size;
     PrintRow(rows.back());
   }
+  sampling = false;
+  sampler.join();
   if (rows.size() > 1) PrintGrowth(rows);
   if (const std::string csv = CsvPath(argc, argv); !csv.empty()) WriteCsv(csv, rows);
   return 0;
