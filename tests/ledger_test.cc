@@ -554,7 +554,7 @@ TEST_CASE("live rows: versions by group, prefix scans in key order, folds and re
   store::LiveRows live(/*base_fold_seq=*/0);
   const std::vector<uint64_t> none;
   const auto add = [&](uint64_t end_seq, std::vector<store::LiveRows::Row> rows) {
-    live.Add(end_seq, rows, {none, end_seq});
+    live.Add(end_seq, std::move(rows), {none, end_seq});
   };
   add(10, {{"B/p/2", "b2-v1"}, {"B/p/1", "b1-v1"}, {"C/p/x", "c-v1"}, {"B/p/1", "b1-v1b"}});
   add(20, {{"B/p/1", "b1-v2"}, {"B/p/3", std::nullopt}, {"B/q/1", "q1"}});

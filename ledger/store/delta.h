@@ -63,6 +63,10 @@ class DeltaBuilder {
   }
   // The encoded GroupDelta (the builder keeps its rows).
   std::string Finish(uint64_t end_seq) const;
+  // Moves the rows out (after Finish; the builder is done with them).
+  std::vector<std::pair<std::string, std::optional<std::string>>> TakeRows() {
+    return std::move(rows_);
+  }
 
  private:
   std::vector<std::pair<std::string, std::optional<std::string>>> rows_;

@@ -3,23 +3,46 @@
 #include <algorithm>
 #include <mutex>
 
+#include "lumbung/base/assert.h"
+
 namespace lumbung::store {
 
-void LiveRows::Add(uint64_t end_seq, const std::vector<Row>& rows, Receipts receipts) {
+void LiveRows::Add(uint64_t end_seq, std::vector<Row> rows, Receipts receipts) {
   std::vector<std::pair<uint64_t, uint64_t>> sorted;
   sorted.reserve(receipts.values.size());
   uint64_t seq = receipts.first_seq;
   for (const uint64_t value : receipts.values) sorted.emplace_back(value, seq++);
   std::sort(sorted.begin(), sorted.end());
   std::unique_lock lock(mu_);
+  LUMBUNG_ASSERT(groups_.empty() || groups_.rbegin()->first < end_seq);
   if (!sorted.empty()) receipts_[end_seq] = std::move(sorted);
-  for (const auto& [key, value] : rows) {
-    auto& versions = rows_[key];
+  const std::vector<Row>& held = groups_.emplace(end_seq, std::move(rows)).first->second;
+  for (const Row& row : held) {
+    auto& versions = rows_[row.first];
     // Within one group a key may appear more than once; the last wins.
     if (!versions.empty() && versions.back().end_seq == end_seq) {
-      versions.back().value = value;
+      versions.back().row = &row;
     } else {
-      versions.push_back(Version{end_seq, value});
+      versions.push_back(Version{end_seq, &row});
+    }
+  }
+}
+
+template <typename Drop>
+void LiveRows::EraseVersions(Drop drop) {
+  for (auto it = rows_.begin(); it != rows_.end();) {
+    auto& versions = it->second;
+    const Row* keyed = versions.front().row;
+    std::erase_if(versions, drop);
+    if (versions.empty()) {
+      it = rows_.erase(it);
+    } else if (versions.front().row != keyed) {
+      // Same key, same order: the node goes back where it was.
+      auto node = rows_.extract(it++);
+      node.key() = versions.front().row->first;
+      rows_.insert(it, std::move(node));
+    } else {
+      ++it;
     }
   }
 }
@@ -27,22 +50,16 @@ void LiveRows::Add(uint64_t end_seq, const std::vector<Row>& rows, Receipts rece
 void LiveRows::Remove(uint64_t end_seq) {
   std::unique_lock lock(mu_);
   receipts_.erase(receipts_.lower_bound(end_seq), receipts_.end());
-  for (auto it = rows_.begin(); it != rows_.end();) {
-    auto& versions = it->second;
-    while (!versions.empty() && versions.back().end_seq >= end_seq) versions.pop_back();
-    it = versions.empty() ? rows_.erase(it) : std::next(it);
-  }
+  EraseVersions([end_seq](const Version& v) { return v.end_seq >= end_seq; });
+  groups_.erase(groups_.lower_bound(end_seq), groups_.end());
 }
 
 void LiveRows::Folded(uint64_t fold_seq) {
   std::unique_lock lock(mu_);
   if (fold_seq <= base_) return;
   receipts_.erase(receipts_.begin(), receipts_.upper_bound(fold_seq));
-  for (auto it = rows_.begin(); it != rows_.end();) {
-    auto& versions = it->second;
-    std::erase_if(versions, [fold_seq](const Version& v) { return v.end_seq <= fold_seq; });
-    it = versions.empty() ? rows_.erase(it) : std::next(it);
-  }
+  EraseVersions([fold_seq](const Version& v) { return v.end_seq <= fold_seq; });
+  groups_.erase(groups_.begin(), groups_.upper_bound(fold_seq));
   base_ = fold_seq;
 }
 
@@ -67,8 +84,8 @@ std::optional<LiveRows::Lookup> LiveRows::Get(uint64_t fold_seq, uint64_t size,
   if (it == rows_.end()) return Lookup::kAbsent;
   const Version* v = Newest(it->second, size);
   if (v == nullptr) return Lookup::kAbsent;
-  if (!v->value) return Lookup::kDeleted;
-  *value = *v->value;
+  if (!v->row->second) return Lookup::kDeleted;
+  *value = *v->row->second;
   return Lookup::kFound;
 }
 
@@ -79,7 +96,7 @@ bool LiveRows::Scan(
   if (fold_seq != base_) return false;
   for (auto it = rows_.lower_bound(prefix); it != rows_.end() && it->first.starts_with(prefix);
        ++it) {
-    if (const Version* v = Newest(it->second, size)) fn(it->first, v->value);
+    if (const Version* v = Newest(it->second, size)) fn(it->first, v->row->second);
   }
   return true;
 }

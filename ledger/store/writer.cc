@@ -123,7 +123,7 @@ Status Writer::LoadHead() {
               std::string(row.key),
               row.value ? std::optional<std::string>(std::string(*row.value)) : std::nullopt);
         }));
-        live_->Add(end_seq, live_rows, {receipts, end_seq - receipts.size()});
+        live_->Add(end_seq, std::move(live_rows), {receipts, end_seq - receipts.size()});
         unfolded_.emplace_back(end_seq, rows);
         unfolded_rows_ += rows;
         return Status();
@@ -276,7 +276,8 @@ void Writer::CommitLoop() {
              compressor_.Compress(group->delta.Finish(group->end_seq)))
         .PermitUncheckedError();
     // Rows first: once the write lands, a snapshot may include this group
-    // and must find its rows in the cache.
+    // and must find its rows in the cache. The cache takes the delta's rows
+    // (encoded above; nothing else reads them).
     live_->Add(group->end_seq, LiveRowsOf(*group),
                {group->delta.receipts(), group->end_seq - group->delta.id_count()});
     rocksdb::WriteOptions wo;
@@ -376,13 +377,12 @@ void Writer::FinishBatch(Group& group) {
   group_leaves_.clear();
 }
 
-std::vector<LiveRows::Row> Writer::LiveRowsOf(const Group& group) const {
-  std::vector<LiveRows::Row> rows;
-  rows.reserve(group.delta.id_count() + group.delta.row_count());
+std::vector<LiveRows::Row> Writer::LiveRowsOf(Group& group) const {
+  std::vector<LiveRows::Row> rows = group.delta.TakeRows();
+  rows.reserve(rows.size() + group.delta.id_count());
   uint64_t seq = group.end_seq - group.delta.id_count();
   for (std::string_view id : group.delta.ids())
     rows.emplace_back(keys::EventId(id), BigEndian64(seq++));
-  for (const auto& row : group.delta.rows()) rows.push_back(row);
   return rows;
 }
 

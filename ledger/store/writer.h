@@ -117,7 +117,7 @@ class Writer : public EntryReader {
 
   Writer(Db* db, LiveRows* live, LedgerIdentity identity, const LedgerOptions& options,
          const Secret& pii_key);
-  std::vector<LiveRows::Row> LiveRowsOf(const Group& group) const;
+  std::vector<LiveRows::Row> LiveRowsOf(Group& group) const;
   Status LoadHead();
   Status LoadState(uint64_t size);
   void ApplyLoop();
