@@ -102,16 +102,16 @@ void Folder::StopIngesting() {
   ingest_ = false;
 }
 
-Status Folder::IngestRows(
-    rocksdb::ColumnFamilyHandle* cf, const std::string& file,
-    const std::vector<std::pair<std::string, std::optional<std::string>>>& rows) {
-  if (rows.empty()) return Status();
+Status Folder::IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& file,
+                          const SortedRows& rows) {
+  if (rows.count == 0) return Status();
   std::lock_guard<std::mutex> lock(ingest_mu_);
   if (!ingest_) {
     rocksdb::WriteBatch batch;
-    for (const auto& [key, value] : rows) {
+    LUMBUNG_RETURN_IF_ERROR(rows.each([&](std::string_view key, auto value) {
       (value ? batch.Put(cf, key, *value) : batch.Delete(cf, key)).PermitUncheckedError();
-    }
+      return Status();
+    }));
     rocksdb::WriteOptions wo;
     wo.sync = true;
     return FromRocks(db_->db()->Write(wo, &batch), "writing folded rows");
@@ -126,10 +126,10 @@ Status Folder::IngestRows(
   sst_options.bottommost_compression = rocksdb::kLZ4Compression;
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), sst_options, cf);
   LUMBUNG_RETURN_IF_ERROR(FromRocks(writer.Open(file), "opening a fold file"));
-  for (const auto& [key, value] : rows) {
+  LUMBUNG_RETURN_IF_ERROR(rows.each([&](std::string_view key, auto value) {
     rocksdb::Status s = value ? writer.Put(key, *value) : writer.Delete(key);
-    LUMBUNG_RETURN_IF_ERROR(FromRocks(s, "writing a fold file"));
-  }
+    return FromRocks(s, "writing a fold file");
+  }));
   LUMBUNG_RETURN_IF_ERROR(FromRocks(writer.Finish(), "finishing a fold file"));
   rocksdb::IngestExternalFileOptions options;
   options.move_files = true;
@@ -144,18 +144,59 @@ struct FoldRow {
   uint64_t order;  // position in delta order: the newest version wins
 };
 
-// Sorts rows by key, newest first within a key, and keeps the newest.
-std::vector<FoldRow> NewestRows(std::vector<FoldRow> rows) {
-  std::sort(rows.begin(), rows.end(), [](const FoldRow& a, const FoldRow& b) {
+// Sorts rows by key, newest first within a key, and keeps the newest, in
+// place.
+void KeepNewestRows(std::vector<FoldRow>* rows) {
+  std::sort(rows->begin(), rows->end(), [](const FoldRow& a, const FoldRow& b) {
     return a.key != b.key ? a.key < b.key : a.order > b.order;
   });
-  std::vector<FoldRow> out;
-  out.reserve(rows.size());
-  for (const FoldRow& r : rows) {
-    if (out.empty() || out.back().key != r.key) out.push_back(r);
-  }
-  return out;
+  const auto end = std::unique(rows->begin(), rows->end(),
+                               [](const FoldRow& a, const FoldRow& b) { return a.key == b.key; });
+  rows->erase(end, rows->end());
 }
+
+// An index row: an event id's ('e' id -> BE64(seq)) or a receipt's ('c'
+// value seq -> empty). Keys are written into one buffer, not one string
+// each.
+struct IndexRow {
+  uint32_t key_offset;
+  uint32_t key_size;
+  uint64_t seq;
+  bool receipt;
+};
+
+class IndexRows {
+ public:
+  void AddEventId(std::string_view event_id, uint64_t seq) {
+    Add(keys::EventId(event_id), seq, false);
+  }
+  void AddReceipt(uint64_t value, uint64_t seq) { Add(ReceiptRowKey(value, seq), seq, true); }
+  void Sort() {
+    std::sort(rows_.begin(), rows_.end(),
+              [this](const IndexRow& a, const IndexRow& b) { return Key(a) < Key(b); });
+  }
+  Folder::SortedRows Rows() const {
+    return {rows_.size(), [this](const Folder::SortedRows::RowFn& fn) {
+              for (const IndexRow& r : rows_) {
+                const std::string value = r.receipt ? std::string() : BigEndian64(r.seq);
+                LUMBUNG_RETURN_IF_ERROR(fn(Key(r), value));
+              }
+              return Status();
+            }};
+  }
+
+ private:
+  void Add(const std::string& key, uint64_t seq, bool receipt) {
+    rows_.push_back(
+        {static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size()), seq, receipt});
+    keys_.append(key);
+  }
+  std::string_view Key(const IndexRow& r) const {
+    return std::string_view(keys_).substr(r.key_offset, r.key_size);
+  }
+  std::string keys_;
+  std::vector<IndexRow> rows_;
+};
 
 }  // namespace
 
@@ -172,33 +213,35 @@ Status Folder::FoldOnce() {
   LUMBUNG_RETURN_IF_ERROR(st);
   if (folded.empty()) return Status();
   std::vector<FoldRow> rows;
-  std::vector<std::pair<std::string, std::optional<std::string>>> index_rows, state_rows;
+  rows.reserve(rows_threshold_ + rows_threshold_ / 4);
+  IndexRows index;
   for (const std::string& blob : blobs) {
     uint64_t end_seq = 0;
     // An event_id is appended once, and a (receipt, seq) row belongs to one
     // entry, so index rows need no deduplication.
     LUMBUNG_RETURN_IF_ERROR(ForEachDeltaEntry(blob, &end_seq, [&](const DeltaEntry& e) {
-      index_rows.emplace_back(keys::EventId(e.event_id), BigEndian64(e.seq));
-      if (e.receipt_value) {
-        index_rows.emplace_back(ReceiptRowKey(*e.receipt_value, e.seq), std::string());
-      }
+      index.AddEventId(e.event_id, e.seq);
+      if (e.receipt_value) index.AddReceipt(*e.receipt_value, e.seq);
     }));
     LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &end_seq, [&](const DeltaRow& row) {
       rows.push_back(FoldRow{row.key, row.value, rows.size()});
     }));
   }
-  std::sort(index_rows.begin(), index_rows.end());
-  for (const FoldRow& r : NewestRows(std::move(rows))) {
-    auto value = r.value ? std::optional<std::string>(std::string(*r.value)) : std::nullopt;
-    state_rows.emplace_back(keys::StateRow(r.key), std::move(value));
-  }
-  return Finish(folded, index_rows, state_rows);
+  index.Sort();
+  KeepNewestRows(&rows);
+  const SortedRows state_rows{rows.size(), [&rows](const SortedRows::RowFn& fn) {
+                                std::string key;
+                                for (const FoldRow& r : rows) {
+                                  key = keys::StateRow(r.key);
+                                  LUMBUNG_RETURN_IF_ERROR(fn(key, r.value));
+                                }
+                                return Status();
+                              }};
+  return Finish(folded, index.Rows(), state_rows);
 }
 
-Status Folder::Finish(
-    const std::vector<uint64_t>& folded,
-    const std::vector<std::pair<std::string, std::optional<std::string>>>& index_rows,
-    const std::vector<std::pair<std::string, std::optional<std::string>>>& state_rows) {
+Status Folder::Finish(const std::vector<uint64_t>& folded, const SortedRows& index_rows,
+                      const SortedRows& state_rows) {
   const std::string dir = db_->path() + "/fold-" + std::to_string(getpid());
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

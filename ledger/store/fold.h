@@ -24,7 +24,9 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -62,14 +64,22 @@ class Folder {
   void StopIngesting();
   uint64_t folds() const { return folds_.load(); }
 
+  // Rows for one family, in key order: `each` calls its argument once per
+  // row (value nullopt: a deletion). Made on the fly from the deltas, so a
+  // fold holds no second copy of its rows.
+  struct SortedRows {
+    size_t count = 0;
+    using RowFn = std::function<Status(std::string_view key, std::optional<std::string_view>)>;
+    std::function<Status(const RowFn&)> each;
+  };
+
  private:
   void Run();
   Status FoldOnce();
-  Status Finish(const std::vector<uint64_t>& folded,
-                const std::vector<std::pair<std::string, std::optional<std::string>>>& index_rows,
-                const std::vector<std::pair<std::string, std::optional<std::string>>>& state_rows);
+  Status Finish(const std::vector<uint64_t>& folded, const SortedRows& index_rows,
+                const SortedRows& state_rows);
   Status IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& file,
-                    const std::vector<std::pair<std::string, std::optional<std::string>>>& rows);
+                    const SortedRows& rows);
 
   Db* db_;
   const uint64_t rows_threshold_;
