@@ -179,8 +179,8 @@ void CheckInvariants(const domain::State& s) {
       for (const auto& q : b.paid) {
         ++slots;
         slot_amount += q.amount;
-        per_cycle[q.cycle].first += 1;
-        per_cycle[q.cycle].second += q.amount;
+        per_cycle[q.cycle()].first += 1;
+        per_cycle[q.cycle()].second += q.amount;
       }
     }
     CHECK(p.disbursed == slot_amount);
@@ -191,9 +191,9 @@ void CheckInvariants(const domain::State& s) {
     std::map<std::string, std::pair<int64_t, int64_t>> per_region;
     for (const auto& [bid, b] : p.beneficiaries) {
       for (const auto& q : b.paid) {
-        paid_in[q.region].insert(bid);
-        per_region[q.region].first += 1;
-        per_region[q.region].second += q.amount;
+        paid_in[q.region()].insert(bid);
+        per_region[q.region()].first += 1;
+        per_region[q.region()].second += q.amount;
       }
     }
     for (const auto& [code, r] : p.regions) {

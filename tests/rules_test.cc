@@ -462,7 +462,7 @@ TEST_CASE("payment slots grow by two, not by doubling, and keep their order", "[
   domain::BeneficiaryRec b;
   size_t most_capacity = 0;
   for (uint64_t n = 1; n <= 40; ++n) {
-    b.AddPaid(domain::PaidRec{domain::Interned(), 100 + n, static_cast<int64_t>(n), {}});
+    b.AddPaid(domain::PaidRec{domain::PaidPlace::None(), 100 + n, static_cast<int64_t>(n)});
     // Two spare slots at most while short, a quarter once long; doubling
     // would hold 16 slots for 9 payments and 64 for 33.
     CHECK(b.paid.capacity() <= std::max<size_t>(n + 2, n + n / 4 + 1));

@@ -128,7 +128,7 @@ Status ResolveRows(const domain::State& state, std::vector<DisbursementRow>* row
     const auto returned = state.returned_regions.find(row.seq);
     if (active != paid.end()) {
       row.status = RowStatus::kPaid;
-      row.region = active->region;
+      row.region = active->region();
     } else if (returned != state.returned_regions.end()) {
       row.status = RowStatus::kReturned;
       row.region = returned->second;

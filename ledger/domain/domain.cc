@@ -70,7 +70,7 @@ void Domain::TakeRows(const RowSink& sink) {
         const auto* p = static_cast<const ProgramRec*>(d.owner);
         const auto* b = static_cast<const BeneficiaryRec*>(d.rec);
         const PaidRec* slot = nullptr;
-        for (const PaidRec& q : b->paid) slot = q.cycle == d.key ? &q : slot;
+        for (const PaidRec& q : b->paid) slot = q.cycle() == d.key ? &q : slot;
         sink(PaidKey(p->id, b->id, d.key),
              slot != nullptr ? std::optional<std::string>(EncodePaid(*slot)) : std::nullopt);
         break;

@@ -168,7 +168,7 @@ std::string EncodeBeneficiary(const BeneficiaryRec& r) {
 
 std::string EncodePaid(const PaidRec& r) {
   FlatBufferBuilder fbb(64);
-  fbb.Finish(fb::CreatePaidRow(fbb, Str(fbb, r.cycle), r.seq, r.amount, Str(fbb, r.region)));
+  fbb.Finish(fb::CreatePaidRow(fbb, Str(fbb, r.cycle()), r.seq, r.amount, Str(fbb, r.region())));
   return Finish(fbb);
 }
 
@@ -343,8 +343,8 @@ Status LoadPaidRow(InternPool& strings, BeneficiaryRec& ben, std::string_view va
   std::string aligned;
   const auto* row = Open<fb::PaidRow>(value, &aligned);
   if (row == nullptr) return Status::Corruption("malformed paid row");
-  ben.AddPaid(PaidRec{strings.Intern(row->cycle()->string_view()), row->seq(), row->amount(),
-                      strings.Intern(SV(row->region_code()))});
+  ben.AddPaid(PaidRec{strings.Place(row->cycle()->string_view(), SV(row->region_code())),
+                      row->seq(), row->amount()});
   return Status();
 }
 
@@ -582,9 +582,9 @@ void ForEachStateRow(const State& state,
     paid.clear();
     for (const PaidRec& q : owner.rec->paid) paid.push_back(&q);
     std::sort(paid.begin(), paid.end(), [](const PaidRec* x, const PaidRec* y) {
-      return ComparePart(x->cycle, y->cycle, /*last=*/true) < 0;
+      return ComparePart(x->cycle(), y->cycle(), /*last=*/true) < 0;
     });
-    for (const PaidRec* q : paid) fn(PaidKey(owner.owner, owner.id, q->cycle), EncodePaid(*q));
+    for (const PaidRec* q : paid) fn(PaidKey(owner.owner, owner.id, q->cycle()), EncodePaid(*q));
   }
   EmitNested<StringMap<ProgramRec>, RegionRec>(
       state.programs, [](const ProgramRec& p) -> const auto& { return p.regions; }, RegionKey,

@@ -102,7 +102,7 @@ namespace {
 // Whether `b` has an active payment made while it lived in `region`.
 bool PaidIn(const BeneficiaryRec& b, const std::string& region) {
   return std::any_of(b.paid.begin(), b.paid.end(),
-                     [&region](const PaidRec& q) { return q.region == region; });
+                     [&region](const PaidRec& q) { return q.region() == region; });
 }
 
 }  // namespace
@@ -127,7 +127,7 @@ Status DomainRules::Activate(const Disbursement& d, uint64_t slot_seq, const std
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_amount, d.amount, "amount"));
   if (first) LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, 1, "beneficiary_id"));
   if (first_in_region) LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, 1, "beneficiary_id"));
-  b.AddPaid(PaidRec{s_.strings.Intern(d.cycle), slot_seq, d.amount, s_.strings.Intern(region)});
+  b.AddPaid(PaidRec{s_.strings.Place(d.cycle, region), slot_seq, d.amount});
   d_.journal_.OnUndo([&b] { b.paid.pop_back(); });
   Post(Account::kProgram, nullptr, &p, p.balance);
   Post(Account::kBeneficiary, &p, &b, b.balance);
@@ -145,7 +145,7 @@ Status DomainRules::Deactivate(const Disbursement& d, bool returned) {
   BeneficiaryRec& b = *d.ben;
   CycleRec& c = p.cycles.find(d.cycle)->second;
   const auto slot = std::find_if(b.paid.begin(), b.paid.end(),
-                                 [&](const PaidRec& q) { return q.cycle == d.cycle; });
+                                 [&](const PaidRec& q) { return q.cycle() == d.cycle; });
   LUMBUNG_ASSERT(slot != b.paid.end());
   const size_t index = static_cast<size_t>(slot - b.paid.begin());
   const PaidRec removed = *slot;
@@ -166,16 +166,17 @@ Status DomainRules::Deactivate(const Disbursement& d, bool returned) {
   }
   // The payment leaves the region where it was made, wherever the
   // beneficiary lives now.
-  RegionRec& r = Region(p, removed.region);
+  RegionRec& r = Region(p, removed.region());
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_count, -1, "cycle"));
   LUMBUNG_RETURN_IF_ERROR(Add(r.paid_amount, -d.amount, "amount"));
   if (b.paid.empty()) LUMBUNG_RETURN_IF_ERROR(Add(p.recipients, -1, "beneficiary_id"));
-  if (!PaidIn(b, removed.region)) LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, -1, "beneficiary_id"));
+  if (!PaidIn(b, removed.region()))
+    LUMBUNG_RETURN_IF_ERROR(Add(r.recipients, -1, "beneficiary_id"));
   if (returned) {
     // A return can itself be corrected away; the payment then counts again
     // where it was made, so remember where that was.
     auto& regions = s_.returned_regions;
-    regions[removed.seq] = removed.region;
+    regions[removed.seq] = removed.region();
     d_.journal_.OnUndo([&regions, seq = removed.seq] { regions.erase(seq); });
     Touch(Kind::kReturned, nullptr, nullptr, std::to_string(removed.seq));
   }
@@ -207,7 +208,7 @@ Status DomainRules::AidDisbursed(const fb::AidDisbursed& e) {
   const CycleRec& c = cycle->second;
   if (c.closed) return Reject("cycle_closed", "cycle", "cycle " + c.cycle + " is closed");
   for (const PaidRec& q : b->paid) {
-    if (q.cycle == c.cycle) {
+    if (q.cycle() == c.cycle) {
       return Reject(
           "already_disbursed", "beneficiary_id",
           b->id + " was already paid in cycle " + c.cycle + " (seq " + std::to_string(q.seq) + ")");
@@ -265,7 +266,7 @@ Status DomainRules::DisbursementReturned(const fb::DisbursementReturned& e) {
   Disbursement d;
   LUMBUNG_RETURN_IF_ERROR(FindDisbursement(e.disbursed_seq(), "disbursed_seq", &d));
   const bool active = std::any_of(d.ben->paid.begin(), d.ben->paid.end(), [&](const PaidRec& q) {
-    return q.cycle == d.cycle && q.seq == e.disbursed_seq();
+    return q.cycle() == d.cycle && q.seq == e.disbursed_seq();
   });
   if (!active) {
     return Reject("already_returned", "disbursed_seq",

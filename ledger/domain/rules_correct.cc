@@ -88,9 +88,9 @@ Status DomainRules::Reverse(fb::Event type, const void* table, uint64_t target_s
     case fb::Event::AidDisbursed: {
       Disbursement d;
       LUMBUNG_RETURN_IF_ERROR(FindDisbursement(target_seq, "target_seq", &d));
-      const bool active =
-          std::any_of(d.ben->paid.begin(), d.ben->paid.end(),
-                      [&](const PaidRec& q) { return q.cycle == d.cycle && q.seq == target_seq; });
+      const bool active = std::any_of(
+          d.ben->paid.begin(), d.ben->paid.end(),
+          [&](const PaidRec& q) { return q.cycle() == d.cycle && q.seq == target_seq; });
       if (!active) {
         return Reject("already_reversed", "target_seq",
                       "the disbursement at seq " + std::to_string(target_seq) + " was returned");
@@ -258,7 +258,7 @@ Status DomainRules::ReverseReturn(const fb::DisbursementReturned& e) {
   Disbursement d;
   LUMBUNG_RETURN_IF_ERROR(FindDisbursement(e.disbursed_seq(), "target_seq", &d));
   for (const PaidRec& q : d.ben->paid) {
-    if (q.cycle == d.cycle) {
+    if (q.cycle() == d.cycle) {
       return Reject("already_disbursed", "target_seq",
                     d.ben->id + " was paid again in cycle " + std::string(d.cycle) + " (seq " +
                         std::to_string(q.seq) + ")");

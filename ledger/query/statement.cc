@@ -78,10 +78,10 @@ using internal::Unknown;
 Json ActivePayments(const domain::BeneficiaryRec& b) {
   std::vector<const domain::PaidRec*> paid;
   for (const domain::PaidRec& q : b.paid) paid.push_back(&q);
-  std::sort(paid.begin(), paid.end(), [](auto* x, auto* y) { return x->cycle < y->cycle; });
+  std::sort(paid.begin(), paid.end(), [](auto* x, auto* y) { return x->cycle() < y->cycle(); });
   Json out = Json::array();
   for (const domain::PaidRec* q : paid) {
-    out.push_back(Json{{"cycle", q->cycle.str()}, {"seq", q->seq}, {"amount", q->amount}});
+    out.push_back(Json{{"cycle", q->cycle().str()}, {"seq", q->seq}, {"amount", q->amount}});
   }
   return out;
 }
