@@ -63,7 +63,7 @@ void Domain::TakeRows(const RowSink& sink) {
       case Kind::kBeneficiary: {
         const auto* p = static_cast<const ProgramRec*>(d.owner);
         const auto* b = static_cast<const BeneficiaryRec*>(d.rec);
-        sink(BeneficiaryKey(p->id, b->id), EncodeBeneficiary(*b));
+        sink(BeneficiaryKey(p->id, b->id()), EncodeBeneficiary(*b));
         break;
       }
       case Kind::kPaid: {
@@ -71,7 +71,7 @@ void Domain::TakeRows(const RowSink& sink) {
         const auto* b = static_cast<const BeneficiaryRec*>(d.rec);
         const PaidRec* slot = nullptr;
         for (const PaidRec& q : b->paid) slot = q.cycle() == d.key ? &q : slot;
-        sink(PaidKey(p->id, b->id, d.key),
+        sink(PaidKey(p->id, b->id(), d.key),
              slot != nullptr ? std::optional<std::string>(EncodePaid(*slot)) : std::nullopt);
         break;
       }
@@ -158,7 +158,7 @@ void Domain::NameAccount(const Posting& p, std::string* name, std::string* unit)
     }
     case Account::kBeneficiary: {
       const auto* pr = static_cast<const ProgramRec*>(p.owner);
-      *name = BeneficiaryAccount(pr->id, static_cast<const BeneficiaryRec*>(p.rec)->id);
+      *name = BeneficiaryAccount(pr->id, static_cast<const BeneficiaryRec*>(p.rec)->id());
       *unit = pr->unit;
       break;
     }

@@ -148,7 +148,7 @@ std::string EncodeCycle(const CycleRec& r) {
 
 std::string EncodeBeneficiary(const BeneficiaryRec& r) {
   FlatBufferBuilder fbb(160);
-  const auto id = Str(fbb, r.id), region = Str(fbb, r.region_code),
+  const auto id = Str(fbb, r.id()), region = Str(fbb, r.region_code),
              household = Str(fbb, r.household_id), source = Str(fbb, r.source);
   fb::BeneficiaryRowBuilder b(fbb);
   b.add_beneficiary_id(id);
@@ -325,8 +325,9 @@ Status LoadBeneficiaryRow(InternPool& strings, ProgramRec& program, std::string_
   std::string aligned;
   const auto* row = Open<fb::BeneficiaryRow>(value, &aligned);
   if (row == nullptr) return Status::Corruption("malformed beneficiary row");
-  BeneficiaryRec& r = program.beneficiaries[row->beneficiary_id()->str()];
-  r.id = row->beneficiary_id()->str();
+  const auto it = program.beneficiaries.try_emplace(row->beneficiary_id()->str()).first;
+  BeneficiaryRec& r = it->second;
+  r.SetId(it->first);
   r.region_code = strings.Intern(SV(row->region_code()));
   r.household_id = S(row->household_id());
   r.source = strings.Intern(SV(row->source()));
@@ -453,7 +454,7 @@ Status LoadSmallRow(State& state, char kind, const std::vector<std::string_view>
 void FinishLoad(State& state, uint64_t applied) {
   for (auto& [id, p] : state.programs) {
     p.id = id;
-    for (auto& [bid, b] : p.beneficiaries) b.id = bid;
+    for (auto& [bid, b] : p.beneficiaries) b.SetId(bid);
   }
   for (auto& [id, g] : state.groups) g.id = id;
   state.applied = applied;

@@ -32,7 +32,7 @@ Status DomainRules::BeneficiaryEnrolled(const fb::BeneficiaryEnrolled& e) {
     auto [it, inserted] = p->beneficiaries.emplace(id, BeneficiaryRec{});
     d_.journal_.OnUndo([p, id] { p->beneficiaries.erase(id); });
     b = &it->second;
-    b->id = id;
+    b->SetId(it->first);
   }
   // A new enrolment, or a return after an exit: the record takes the
   // enrolment's details and starts counting again.
@@ -89,7 +89,7 @@ Status DomainRules::PersonalDataErased(const fb::PersonalDataErased& e) {
   }
   if (b->erased) {
     return Reject("already_erased", "beneficiary_id",
-                  "the personal data of " + b->id + " was already erased");
+                  "the personal data of " + b->id() + " was already erased");
   }
   Set(b->erased, true);
   Post(Account::kBeneficiary, p, b, b->balance);
@@ -209,9 +209,9 @@ Status DomainRules::AidDisbursed(const fb::AidDisbursed& e) {
   if (c.closed) return Reject("cycle_closed", "cycle", "cycle " + c.cycle + " is closed");
   for (const PaidRec& q : b->paid) {
     if (q.cycle() == c.cycle) {
-      return Reject(
-          "already_disbursed", "beneficiary_id",
-          b->id + " was already paid in cycle " + c.cycle + " (seq " + std::to_string(q.seq) + ")");
+      return Reject("already_disbursed", "beneficiary_id",
+                    b->id() + " was already paid in cycle " + c.cycle + " (seq " +
+                        std::to_string(q.seq) + ")");
     }
   }
   const int64_t a = e.amount();

@@ -260,7 +260,7 @@ Status DomainRules::ReverseReturn(const fb::DisbursementReturned& e) {
   for (const PaidRec& q : d.ben->paid) {
     if (q.cycle() == d.cycle) {
       return Reject("already_disbursed", "target_seq",
-                    d.ben->id + " was paid again in cycle " + std::string(d.cycle) + " (seq " +
+                    d.ben->id() + " was paid again in cycle " + std::string(d.cycle) + " (seq " +
                         std::to_string(q.seq) + ")");
     }
   }

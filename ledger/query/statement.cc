@@ -88,7 +88,7 @@ Json ActivePayments(const domain::BeneficiaryRec& b) {
 
 Json Enrolment(const domain::ProgramRec& p, const domain::BeneficiaryRec& b) {
   Json out{{"program_id", p.id},
-           {"beneficiary_id", b.id},
+           {"beneficiary_id", b.id()},
            {"unit", p.unit},
            {"region_code", b.region_code.str()},
            {"household_id", b.household_id},
@@ -134,7 +134,7 @@ Result<Json> Erasure(const LedgerSnapshot& snapshot, const Json& lines) {
 Status AddPersonalData(const LedgerSnapshot& snapshot, const Secret& key,
                        const domain::ProgramRec& p, const domain::BeneficiaryRec& b, Json* out) {
   LUMBUNG_ASSIGN_OR_RETURN(const std::optional<HeldPersonalData> held,
-                           ReadPersonalData(snapshot, key, p.id, b.id));
+                           ReadPersonalData(snapshot, key, p.id, b.id()));
   if (held) {
     LUMBUNG_ASSIGN_OR_RETURN(const bool verified,
                              CommitmentVerified(snapshot, b.enrolled_seq, *held));

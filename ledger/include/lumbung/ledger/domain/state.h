@@ -141,7 +141,12 @@ struct PaidRec {
 static_assert(sizeof(PaidRec) == 24, "a payment slot is held per payment: keep it small");
 
 struct BeneficiaryRec {
-  std::string id;
+  // The id is the key of the record's node in ProgramRec::beneficiaries,
+  // which owns the string (nodes never move); whoever inserts the record
+  // points it there with SetId. A copy of the id cost 32 bytes a record,
+  // and there is a record per programme a household is enrolled in.
+  const std::string& id() const { return *id_; }
+  void SetId(const std::string& key) { id_ = &key; }
   Interned region_code;
   std::string household_id;
   Interned source;
@@ -153,6 +158,7 @@ struct BeneficiaryRec {
   int64_t balance = 0;        // account beneficiary:<p>:<b>
   std::vector<PaidRec> paid;  // active disbursements, by cycle; add with AddPaid
   uint64_t dirty = 0;
+  const std::string* id_ = &Interned().str();  // see id()
 
   // Appends a payment slot, growing `paid` by two slots at a time (by a
   // quarter once it is long) instead of doubling it. A beneficiary gains
@@ -166,6 +172,7 @@ struct BeneficiaryRec {
     paid.push_back(slot);
   }
 };
+static_assert(sizeof(BeneficiaryRec) <= 120, "a record per enrolment: keep it small");
 
 // Per region code (with RW and RT) within a programme; region prefixes are
 // summed from these at query time.
