@@ -553,8 +553,11 @@ TEST_CASE("live rows: versions by group, prefix scans in key order, folds and re
   using Lookup = store::LiveRows::Lookup;
   store::LiveRows live(/*base_fold_seq=*/0);
   const std::vector<uint64_t> none;
-  const auto add = [&](uint64_t end_seq, std::vector<store::LiveRows::Row> rows) {
-    live.Add(end_seq, std::move(rows), {none, end_seq});
+  using Row = std::pair<std::string, std::optional<std::string>>;
+  const auto add = [&](uint64_t end_seq, const std::vector<Row>& rows) {
+    store::RowBlock block;
+    for (const auto& [key, value] : rows) value ? block.Put(key, *value) : block.Delete(key);
+    live.Add(end_seq, std::move(block), {none, end_seq});
   };
   add(10, {{"B/p/2", "b2-v1"}, {"B/p/1", "b1-v1"}, {"C/p/x", "c-v1"}, {"B/p/1", "b1-v1b"}});
   add(20, {{"B/p/1", "b1-v2"}, {"B/p/3", std::nullopt}, {"B/q/1", "q1"}});
@@ -568,7 +571,7 @@ TEST_CASE("live rows: versions by group, prefix scans in key order, folds and re
   const auto scan = [&](uint64_t size, const std::string& prefix) {
     std::vector<std::string> out;
     REQUIRE(live.Scan(0, size, prefix, [&](std::string_view key, const auto& value) {
-      out.push_back(std::string(key) + "=" + (value ? *value : "<deleted>"));
+      out.push_back(std::string(key) + "=" + std::string(value ? *value : "<deleted>"));
     }));
     return out;
   };
@@ -599,6 +602,31 @@ TEST_CASE("live rows: versions by group, prefix scans in key order, folds and re
   REQUIRE(
       live.Scan(20, 100, "", [&](std::string_view key, const auto&) { left.emplace_back(key); }));
   CHECK(left == std::vector<std::string>{"B/p/2"});
+}
+
+TEST_CASE("row blocks: rows side by side, deletions, truncation, views that survive a move",
+          "[ledger][fold]") {
+  store::RowBlock block;
+  block.Put("B/p/1", "v1");
+  block.Delete("Q/p/1/2026-01");
+  block.Put("k", "");  // a short key and an empty value
+  block.Put("B/p/2", std::string(100, 'x'));
+  REQUIRE(block.size() == 4);
+  CHECK(block.key(0) == "B/p/1");
+  CHECK(block.value(0) == std::optional<std::string_view>("v1"));
+  CHECK(block.key(1) == "Q/p/1/2026-01");
+  CHECK(!block.value(1).has_value());
+  CHECK(block.value(2) == std::optional<std::string_view>(""));
+  CHECK(block.value(3)->size() == 100);
+  const std::string_view held = block.key(0);
+  store::RowBlock moved = std::move(block);
+  CHECK(moved.key(0).data() == held.data());  // the bytes did not move
+  moved.Truncate(2);
+  CHECK(moved.size() == 2);
+  CHECK(moved.bytes() == std::string_view("B/p/1v1Q/p/1/2026-01").size());
+  moved.Put("C/p", "c");
+  CHECK(moved.key(2) == "C/p");
+  CHECK(moved.value(2) == std::optional<std::string_view>("c"));
 }
 
 TEST_CASE("group deltas: compressed, read back, older uncompressed ones, damaged frames",

@@ -2,6 +2,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include "lumbung/base/assert.h"
 #include "lumbung/base/limits.h"
 #include "lumbung/base/result.h"
 #include "lumbung/base/text.h"
@@ -11,19 +12,28 @@
 
 namespace lumbung::store {
 
-void DeltaBuilder::Put(std::string key, std::string value) {
-  rows_.emplace_back(std::move(key), std::move(value));
+void RowBlock::Append(std::string_view key, std::string_view value, bool present) {
+  // A group is bounded far below this (limits::kGroupDeltaBytesMax).
+  LUMBUNG_ASSERT(bytes_.size() + key.size() + value.size() < (uint64_t{1} << 31));
+  refs_.push_back(Ref{static_cast<uint32_t>(bytes_.size()), static_cast<uint32_t>(key.size()),
+                      present ? static_cast<int32_t>(value.size()) : -1});
+  bytes_.insert(bytes_.end(), key.begin(), key.end());
+  bytes_.insert(bytes_.end(), value.begin(), value.end());
 }
 
-void DeltaBuilder::Delete(std::string key) {
-  rows_.emplace_back(std::move(key), std::nullopt);
+void RowBlock::Truncate(size_t n) {
+  if (n >= refs_.size()) return;
+  bytes_.resize(refs_[n].key_offset);
+  refs_.resize(n);
 }
 
 std::string DeltaBuilder::Finish(uint64_t end_seq) const {
   flatbuffers::FlatBufferBuilder fbb(64 + rows_.size() * 64);
   std::vector<flatbuffers::Offset<fb::Row>> rows;
   rows.reserve(rows_.size());
-  for (const auto& [key, value] : rows_) {
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    const std::string_view key = rows_.key(i);
+    const std::optional<std::string_view> value = rows_.value(i);
     const auto k = fbb.CreateVector(reinterpret_cast<const uint8_t*>(key.data()), key.size());
     flatbuffers::Offset<flatbuffers::Vector<uint8_t>> v;
     if (value) v = fbb.CreateVector(reinterpret_cast<const uint8_t*>(value->data()), value->size());

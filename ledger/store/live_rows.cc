@@ -7,7 +7,7 @@
 
 namespace lumbung::store {
 
-void LiveRows::Add(uint64_t end_seq, std::vector<Row> rows, Receipts receipts) {
+void LiveRows::Add(uint64_t end_seq, RowBlock rows, Receipts receipts) {
   std::vector<std::pair<uint64_t, uint64_t>> sorted;
   sorted.reserve(receipts.values.size());
   uint64_t seq = receipts.first_seq;
@@ -16,14 +16,14 @@ void LiveRows::Add(uint64_t end_seq, std::vector<Row> rows, Receipts receipts) {
   std::unique_lock lock(mu_);
   LUMBUNG_ASSERT(groups_.empty() || groups_.rbegin()->first < end_seq);
   if (!sorted.empty()) receipts_[end_seq] = std::move(sorted);
-  const std::vector<Row>& held = groups_.emplace(end_seq, std::move(rows)).first->second;
-  for (const Row& row : held) {
-    auto& versions = rows_[row.first];
+  const RowBlock& held = groups_.emplace(end_seq, std::move(rows)).first->second;
+  for (size_t i = 0; i < held.size(); ++i) {
+    auto& versions = rows_[held.key(i)];
     // Within one group a key may appear more than once; the last wins.
     if (!versions.empty() && versions.back().end_seq == end_seq) {
-      versions.back().row = &row;
+      versions.back().index = i;
     } else {
-      versions.push_back(Version{end_seq, &row});
+      versions.push_back(Version{end_seq, &held, i});
     }
   }
 }
@@ -32,14 +32,14 @@ template <typename Drop>
 void LiveRows::EraseVersions(Drop drop) {
   for (auto it = rows_.begin(); it != rows_.end();) {
     auto& versions = it->second;
-    const Row* keyed = versions.front().row;
+    const RowBlock* keyed = versions.front().block;
     std::erase_if(versions, drop);
     if (versions.empty()) {
       it = rows_.erase(it);
-    } else if (versions.front().row != keyed) {
+    } else if (versions.front().block != keyed) {
       // Same key, same order: the node goes back where it was.
       auto node = rows_.extract(it++);
-      node.key() = versions.front().row->first;
+      node.key() = versions.front().key();
       rows_.insert(it, std::move(node));
     } else {
       ++it;
@@ -68,7 +68,7 @@ uint64_t LiveRows::base() const {
   return base_;
 }
 
-const LiveRows::Version* LiveRows::Newest(const std::vector<Version>& versions,
+const LiveRows::Version* LiveRows::Newest(const std::pmr::vector<Version>& versions,
                                           uint64_t size) const {
   for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
     if (it->end_seq <= size) return &*it;
@@ -84,19 +84,20 @@ std::optional<LiveRows::Lookup> LiveRows::Get(uint64_t fold_seq, uint64_t size,
   if (it == rows_.end()) return Lookup::kAbsent;
   const Version* v = Newest(it->second, size);
   if (v == nullptr) return Lookup::kAbsent;
-  if (!v->row->second) return Lookup::kDeleted;
-  *value = *v->row->second;
+  const std::optional<std::string_view> found = v->value();
+  if (!found) return Lookup::kDeleted;
+  value->assign(found->data(), found->size());
   return Lookup::kFound;
 }
 
 bool LiveRows::Scan(
     uint64_t fold_seq, uint64_t size, std::string_view prefix,
-    const std::function<void(std::string_view, const std::optional<std::string>&)>& fn) const {
+    const std::function<void(std::string_view, std::optional<std::string_view>)>& fn) const {
   std::shared_lock lock(mu_);
   if (fold_seq != base_) return false;
   for (auto it = rows_.lower_bound(prefix); it != rows_.end() && it->first.starts_with(prefix);
        ++it) {
-    if (const Version* v = Newest(it->second, size)) fn(it->first, v->row->second);
+    if (const Version* v = Newest(it->second, size)) fn(it->first, v->value());
   }
   return true;
 }

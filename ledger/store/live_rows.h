@@ -3,11 +3,13 @@
 // overlay from the deltas for every snapshot.
 //
 // Each row keeps its versions, tagged with the end seq of the group that
-// wrote it. The cache owns each group's rows as the writer made them (moved
-// in, never copied) and indexes them by key; an index key points into the
-// oldest group still holding that key. Before, every key and value was
-// copied into the index: with ~256k unfolded rows that was ~40 MB and most
-// of the 2 ms a group that Add cost the commit thread. A snapshot of size S reads the newest
+// wrote it. The cache owns each group's rows as the writer made them (one
+// RowBlock, moved in, never copied) and indexes them by key; an index key
+// points into the oldest group still holding that key. Before, every key
+// and value was copied into the index: with ~256k unfolded rows that was
+// ~40 MB and most of the 2 ms a group that Add cost the commit thread. The
+// index's nodes come from a pool of its own, so that they too do not
+// scatter between the projection's long-lived records. A snapshot of size S reads the newest
 // version with end seq <= S, else the folded row. The commit thread adds a group's rows before its
 // RocksDB write (so no snapshot can contain a group whose rows are missing
 // here) and removes them if the write fails.
@@ -25,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory_resource>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -32,12 +35,12 @@
 #include <utility>
 #include <vector>
 
+#include "delta.h"
+
 namespace lumbung::store {
 
 class LiveRows {
  public:
-  using Row = std::pair<std::string, std::optional<std::string>>;  // nullopt: deleted
-
   explicit LiveRows(uint64_t base_fold_seq) : base_(base_fold_seq) {}
 
   // The receipt values of a group's entries, in seq order from first_seq.
@@ -48,7 +51,7 @@ class LiveRows {
 
   // The rows of a group that ends at `end_seq` (newer than every group
   // added), and its entries' receipt values.
-  void Add(uint64_t end_seq, std::vector<Row> rows, Receipts receipts);
+  void Add(uint64_t end_seq, RowBlock rows, Receipts receipts);
   // Undoes Add of the group ending at `end_seq` (its write failed).
   void Remove(uint64_t end_seq);
   // A fold made every group up to `fold_seq` readable as folded rows.
@@ -64,9 +67,8 @@ class LiveRows {
                             std::string* value) const;
   // Calls fn for every key starting with `prefix` whose newest version at
   // `size` exists (value or deletion), in key order. False: cannot answer.
-  bool Scan(
-      uint64_t fold_seq, uint64_t size, std::string_view prefix,
-      const std::function<void(std::string_view, const std::optional<std::string>&)>& fn) const;
+  bool Scan(uint64_t fold_seq, uint64_t size, std::string_view prefix,
+            const std::function<void(std::string_view, std::optional<std::string_view>)>& fn) const;
   // Calls fn(seq) for every entry with end seq <= `size` whose receipt
   // value is `value`. False: cannot answer.
   bool FindReceipt(uint64_t fold_seq, uint64_t size, uint64_t value,
@@ -75,22 +77,26 @@ class LiveRows {
  private:
   struct Version {
     uint64_t end_seq;
-    const Row* row;  // in groups_[end_seq]
+    const RowBlock* block;  // groups_[end_seq]
+    size_t index;           // of the row in block
+    std::string_view key() const { return block->key(index); }
+    std::optional<std::string_view> value() const { return block->value(index); }
   };
   // Erases the versions `drop` selects from every key; a key left with
   // none goes, and a key whose oldest version went is re-pointed at the
   // oldest left (its own copy may be freed next).
   template <typename Drop>
   void EraseVersions(Drop drop);
-  const Version* Newest(const std::vector<Version>& versions, uint64_t size) const;
+  const Version* Newest(const std::pmr::vector<Version>& versions, uint64_t size) const;
 
   mutable std::shared_mutex mu_;
   uint64_t base_;  // guarded by mu_
-  // Every unfolded group's rows, by end seq. A row's address is stable
-  // while its group is here (the vector is never resized after Add).
-  std::map<uint64_t, std::vector<Row>> groups_;  // guarded by mu_
+  // Every unfolded group's rows, by end seq. A block's bytes stay where
+  // they are while its group is here.
+  std::map<uint64_t, RowBlock> groups_;          // guarded by mu_
+  std::pmr::unsynchronized_pool_resource pool_;  // rows_'s nodes; guarded by mu_
   // Keys view rows in groups_: the row of the key's oldest version.
-  std::map<std::string_view, std::vector<Version>> rows_;  // guarded by mu_
+  std::pmr::map<std::string_view, std::pmr::vector<Version>> rows_{&pool_};  // guarded by mu_
   // Per group (by end seq): (receipt value, seq), sorted. Not in rows_:
   // a thousand random keys a group made Add cost twice as much there, and
   // a lookup searches at most the few dozen unfolded groups.

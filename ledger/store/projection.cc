@@ -233,11 +233,12 @@ Status ScanProjectionRows(const LedgerSnapshot& snapshot, std::string_view prefi
   if (impl.live != nullptr) {
     // The live cache holds only this prefix's unfolded rows: a small overlay.
     std::map<std::string, std::optional<std::string>> overlay;
-    const bool usable =
-        impl.live->Scan(impl.fold_seq, impl.size, prefix,
-                        [&overlay](std::string_view key, const std::optional<std::string>& value) {
-                          overlay.emplace(std::string(key), value);
-                        });
+    const bool usable = impl.live->Scan(
+        impl.fold_seq, impl.size, prefix,
+        [&overlay](std::string_view key, std::optional<std::string_view> value) {
+          overlay.emplace(std::string(key),
+                          value ? std::optional<std::string>(*value) : std::nullopt);
+        });
     if (usable) return MergeRows(impl, prefix, overlay, fn);
   }
   LUMBUNG_RETURN_IF_ERROR(store::EnsureOverlay(impl));

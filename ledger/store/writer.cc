@@ -109,19 +109,17 @@ Status Writer::LoadHead() {
         uint64_t blob_seq = 0;
         uint64_t rows = 0;
         // The same rows go to the live cache, which readers consult first.
-        std::vector<LiveRows::Row> live_rows;
+        RowBlock live_rows;
         std::vector<uint64_t> receipts;
         LUMBUNG_RETURN_IF_ERROR(ForEachDeltaEntry(blob, &blob_seq, [&](const DeltaEntry& e) {
           ++rows;
           recent_.Insert(IdFingerprint(e.event_id), e.seq, end_seq);
-          live_rows.emplace_back(keys::EventId(e.event_id), BigEndian64(e.seq));
+          live_rows.Put(keys::EventId(e.event_id), BigEndian64(e.seq));
           if (e.receipt_value) receipts.push_back(*e.receipt_value);
         }));
         LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &blob_seq, [&](const DeltaRow& row) {
           ++rows;
-          live_rows.emplace_back(
-              std::string(row.key),
-              row.value ? std::optional<std::string>(std::string(*row.value)) : std::nullopt);
+          row.value ? live_rows.Put(row.key, *row.value) : live_rows.Delete(row.key);
         }));
         live_->Add(end_seq, std::move(live_rows), {receipts, end_seq - receipts.size()});
         unfolded_.emplace_back(end_seq, rows);
@@ -359,6 +357,13 @@ std::unique_ptr<Writer::Group> Writer::Prepare(
 // index and projection rows in one value), the Merkle nodes the group
 // completes, and the new size.
 void Writer::FinishBatch(Group& group) {
+  // Room for as many rows as the last group had and an eighth more, plus
+  // the event id rows the live cache adds (LiveRowsOf): one allocation a
+  // group rather than a doubling series.
+  size_t id_bytes = 0;
+  for (std::string_view id : group.delta.ids()) id_bytes += 1 + id.size() + 8;
+  group.delta.Reserve(last_rows_ + last_rows_ / 8 + group.delta.id_count(),
+                      last_row_bytes_ + last_row_bytes_ / 8 + id_bytes);
   domain_.TakeRows([&group](std::string key, std::optional<std::string> value) {
     if (value) {
       group.delta.Put(std::move(key), std::move(*value));
@@ -367,6 +372,8 @@ void Writer::FinishBatch(Group& group) {
     }
   });
   group.delta_rows = group.delta.row_count() + group.delta.id_count();
+  last_rows_ = group.delta.rows().size();
+  last_row_bytes_ = group.delta.rows().bytes();
   for (const auto& leaf : group_leaves_) {
     range_.Append(leaf, [this](audit::NodeId id, const audit::Hash& h) { tiles_.Add(id, h); });
   }
@@ -377,12 +384,10 @@ void Writer::FinishBatch(Group& group) {
   group_leaves_.clear();
 }
 
-std::vector<LiveRows::Row> Writer::LiveRowsOf(Group& group) const {
-  std::vector<LiveRows::Row> rows = group.delta.TakeRows();
-  rows.reserve(rows.size() + group.delta.id_count());
+RowBlock Writer::LiveRowsOf(Group& group) const {
+  RowBlock rows = group.delta.TakeRows();
   uint64_t seq = group.end_seq - group.delta.id_count();
-  for (std::string_view id : group.delta.ids())
-    rows.emplace_back(keys::EventId(id), BigEndian64(seq++));
+  for (std::string_view id : group.delta.ids()) rows.Put(keys::EventId(id), BigEndian64(seq++));
   return rows;
 }
 

@@ -117,7 +117,7 @@ class Writer : public EntryReader {
 
   Writer(Db* db, LiveRows* live, LedgerIdentity identity, const LedgerOptions& options,
          const Secret& pii_key);
-  std::vector<LiveRows::Row> LiveRowsOf(Group& group) const;
+  RowBlock LiveRowsOf(Group& group) const;
   Status LoadHead();
   Status LoadState(uint64_t size);
   void ApplyLoop();
@@ -155,6 +155,7 @@ class Writer : public EntryReader {
 
   Db* db_;
   LiveRows* live_;
+  size_t last_rows_ = 0, last_row_bytes_ = 0;  // the last group's derived rows (apply thread)
   const LedgerOptions options_;
   std::function<int64_t()> clock_ms_;
   const Secret pii_key_;
