@@ -90,6 +90,7 @@ AllocatorBytes AllocatorStats() {
       get("tcmalloc.pageheap_unmapped_bytes", &unmapped) != 0 && heap >= unmapped + value) {
     bytes.free_mapped = heap - unmapped - value;
   }
+  if (get("tcmalloc.pageheap_free_bytes", &value) != 0) bytes.free_pages = value;
   return bytes;
 }
 

@@ -78,6 +78,7 @@ uint64_t PeakRssBytes();
 struct AllocatorBytes {
   uint64_t allocated = 0;
   uint64_t free_mapped = 0;
+  uint64_t free_pages = 0;  // of free_mapped: whole free pages (the rest: cached small blocks)
 };
 AllocatorBytes AllocatorStats();
 // CPU time (user + system) of every thread of this process so far.

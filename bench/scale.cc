@@ -186,8 +186,11 @@ Row Measure(Ledger& ledger, const std::string& dir, uint64_t size, double ingest
       row.rss_mb - mib(m.memtables) - mib(m.table_readers) - mib(m.block_cache));
   const bench::AllocatorBytes heap = bench::AllocatorStats();
   if (heap.allocated > 0) {
-    std::printf("  allocator: %.0f MiB allocated, %.0f MiB mapped but free\n", mib(heap.allocated),
-                mib(heap.free_mapped));
+    std::printf(
+        "  allocator: %.0f MiB allocated, %.0f MiB mapped but free (%.0f in whole pages, %.0f in "
+        "cached small blocks)\n",
+        mib(heap.allocated), mib(heap.free_mapped), mib(heap.free_pages),
+        mib(heap.free_mapped - heap.free_pages));
   }
   row.disk_bytes_per_event =
       static_cast<double>(bench::DirectoryBytes(dir)) / static_cast<double>(size);

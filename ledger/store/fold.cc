@@ -1,6 +1,7 @@
 #include "fold.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <filesystem>
 
@@ -52,11 +53,12 @@ Status ForEachUnfoldedDelta(const Db& db, const rocksdb::Snapshot* snapshot,
 namespace {
 
 // A fold frees its own buffers and, through on_folded, the live rows it
-// made readable: with the default thresholds some 100-200 MB, every fold.
-// gperftools' tcmalloc (which the executables link) keeps freed pages
-// mapped, and at 10M demo entries that was a third of the process's RSS
-// (bench/scale prints it). Handing them back once a fold is done costs
-// the next fold a page fault per page it reuses, a few ms per fold. Looked
+// made readable: with the default thresholds some 100-200 MB, every fold;
+// RocksDB's flushes and compactions free theirs all the time. gperftools'
+// tcmalloc (which the executables link) keeps freed pages mapped, and at
+// 10M demo entries that was a third of the process's RSS (bench/scale
+// prints it). The fold thread hands them back after each fold and at
+// least once a second; what is reused costs a page fault a page. Looked
 // up at run time: with another allocator there is nothing to call.
 void ReturnFreedMemory() {
   using Release = void (*)();
@@ -99,15 +101,17 @@ void Folder::Note(uint64_t unfolded_rows, uint64_t unfolded_deltas) {
 
 void Folder::Run() {
   for (;;) {
+    bool fold = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return wanted_ || stop_; });
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return wanted_ || stop_; });
       if (stop_) return;
+      fold = wanted_;
       wanted_ = false;
     }
     // A failed fold changes nothing that readers depend on; the next
     // threshold crossing tries again.
-    FoldNow().IgnoreError();
+    if (fold) FoldNow().IgnoreError();
     ReturnFreedMemory();
   }
 }
