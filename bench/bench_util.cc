@@ -83,14 +83,13 @@ AllocatorBytes AllocatorStats() {
       reinterpret_cast<GetProperty>(dlsym(RTLD_DEFAULT, "MallocExtension_GetNumericProperty"));
   AllocatorBytes bytes;
   if (get == nullptr) return bytes;
-  size_t value = 0;
-  if (get("generic.current_allocated_bytes", &value) != 0) bytes.allocated = value;
-  size_t heap = 0, unmapped = 0;
+  size_t allocated = 0, heap = 0, unmapped = 0, free_pages = 0;
+  if (get("generic.current_allocated_bytes", &allocated) != 0) bytes.allocated = allocated;
   if (get("generic.heap_size", &heap) != 0 &&
-      get("tcmalloc.pageheap_unmapped_bytes", &unmapped) != 0 && heap >= unmapped + value) {
-    bytes.free_mapped = heap - unmapped - value;
+      get("tcmalloc.pageheap_unmapped_bytes", &unmapped) != 0 && heap >= unmapped + allocated) {
+    bytes.free_mapped = heap - unmapped - allocated;
   }
-  if (get("tcmalloc.pageheap_free_bytes", &value) != 0) bytes.free_pages = value;
+  if (get("tcmalloc.pageheap_free_bytes", &free_pages) != 0) bytes.free_pages = free_pages;
   return bytes;
 }
 

@@ -458,6 +458,22 @@ TEST_CASE("the state digest follows the stored key order when ids are prefixes o
   CHECK(DigestState(f.State()) == f.StoredDigest());
 }
 
+TEST_CASE("payment places: one per (cycle, region), shared by every slot", "[rules][memory]") {
+  domain::InternPool pool;
+  const domain::PaidPlace* a = pool.Place("2026-01", "31.75.01.001.002");
+  CHECK(pool.Place(std::string("2026-01"), std::string("31.75.01.001.002")) == a);
+  CHECK(a->cycle == std::string_view("2026-01"));
+  CHECK(a->region == std::string_view("31.75.01.001.002"));
+  const domain::PaidPlace* b = pool.Place("2026-02", "31.75.01.001.002");
+  const domain::PaidPlace* c = pool.Place("2026-01", "31.75.01.001.003");
+  CHECK(b != a);
+  CHECK(c != a);
+  CHECK(b->region == a->region);
+  const domain::PaidRec slot{c, 7, 300000};
+  CHECK(slot.cycle() == std::string_view("2026-01"));
+  CHECK(slot.region() == std::string_view("31.75.01.001.003"));
+}
+
 TEST_CASE("payment slots grow by two, not by doubling, and keep their order", "[rules][memory]") {
   domain::BeneficiaryRec b;
   size_t most_capacity = 0;

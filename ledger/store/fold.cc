@@ -179,48 +179,19 @@ void KeepNewestRows(std::vector<FoldRow>* rows) {
   rows->erase(end, rows->end());
 }
 
-// An index row: an event id's ('e' id -> BE64(seq)) or a receipt's ('c'
-// value seq -> empty). Keys are written into one buffer, not one string
-// each.
-struct IndexRow {
-  uint32_t key_offset;
-  uint32_t key_size;
-  uint64_t seq;
-  bool receipt;
-};
-
-class IndexRows {
- public:
-  void AddEventId(std::string_view event_id, uint64_t seq) {
-    Add(keys::EventId(event_id), seq, false);
-  }
-  void AddReceipt(uint64_t value, uint64_t seq) { Add(ReceiptRowKey(value, seq), seq, true); }
-  void Sort() {
-    std::sort(rows_.begin(), rows_.end(),
-              [this](const IndexRow& a, const IndexRow& b) { return Key(a) < Key(b); });
-  }
-  Folder::SortedRows Rows() const {
-    return {rows_.size(), [this](const Folder::SortedRows::RowFn& fn) {
-              for (const IndexRow& r : rows_) {
-                const std::string value = r.receipt ? std::string() : BigEndian64(r.seq);
-                LUMBUNG_RETURN_IF_ERROR(fn(Key(r), value));
-              }
-              return Status();
-            }};
-  }
-
- private:
-  void Add(const std::string& key, uint64_t seq, bool receipt) {
-    rows_.push_back(
-        {static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size()), seq, receipt});
-    keys_.append(key);
-  }
-  std::string_view Key(const IndexRow& r) const {
-    return std::string_view(keys_).substr(r.key_offset, r.key_size);
-  }
-  std::string keys_;
-  std::vector<IndexRow> rows_;
-};
+// The rows of `block` in key order, keys unique (index rows: an event id
+// is appended once, and a receipt row names its entry's seq).
+Folder::SortedRows InKeyOrder(const RowBlock& block, std::vector<uint32_t>* order) {
+  order->resize(block.size());
+  for (uint32_t i = 0; i < order->size(); ++i) (*order)[i] = i;
+  std::sort(order->begin(), order->end(),
+            [&block](uint32_t a, uint32_t b) { return block.key(a) < block.key(b); });
+  return {order->size(), [&block, order](const Folder::SortedRows::RowFn& fn) {
+            for (const uint32_t i : *order)
+              LUMBUNG_RETURN_IF_ERROR(fn(block.key(i), block.value(i)));
+            return Status();
+          }};
+}
 
 }  // namespace
 
@@ -236,22 +207,26 @@ Status Folder::FoldOnce() {
   db_->db()->ReleaseSnapshot(snap);
   LUMBUNG_RETURN_IF_ERROR(st);
   if (folded.empty()) return Status();
+  // One reservation for the fold's rows: as many as the threshold lets
+  // wait and a quarter more, never more than the deltas could hold (an
+  // encoded row takes at least 32 bytes), so small folds stay small.
+  size_t blob_bytes = 0;
+  for (const std::string& blob : blobs) blob_bytes += blob.size();
   std::vector<FoldRow> rows;
-  rows.reserve(rows_threshold_ + rows_threshold_ / 4);
-  IndexRows index;
+  rows.reserve(std::min<size_t>(rows_threshold_ + rows_threshold_ / 4, blob_bytes / 32));
+  RowBlock index;
   for (const std::string& blob : blobs) {
     uint64_t end_seq = 0;
-    // An event_id is appended once, and a (receipt, seq) row belongs to one
-    // entry, so index rows need no deduplication.
     LUMBUNG_RETURN_IF_ERROR(ForEachDeltaEntry(blob, &end_seq, [&](const DeltaEntry& e) {
-      index.AddEventId(e.event_id, e.seq);
-      if (e.receipt_value) index.AddReceipt(*e.receipt_value, e.seq);
+      index.Put(keys::EventId(e.event_id), BigEndian64(e.seq));
+      if (e.receipt_value) index.Put(ReceiptRowKey(*e.receipt_value, e.seq), std::string_view());
     }));
     LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &end_seq, [&](const DeltaRow& row) {
       rows.push_back(FoldRow{row.key, row.value, rows.size()});
     }));
   }
-  index.Sort();
+  std::vector<uint32_t> index_order;
+  const SortedRows index_rows = InKeyOrder(index, &index_order);
   KeepNewestRows(&rows);
   const SortedRows state_rows{rows.size(), [&rows](const SortedRows::RowFn& fn) {
                                 std::string key;
@@ -261,7 +236,7 @@ Status Folder::FoldOnce() {
                                 }
                                 return Status();
                               }};
-  return Finish(folded, index.Rows(), state_rows);
+  return Finish(folded, index_rows, state_rows);
 }
 
 Status Folder::Finish(const std::vector<uint64_t>& folded, const SortedRows& index_rows,

@@ -3,16 +3,18 @@
 // overlay from the deltas for every snapshot.
 //
 // Each row keeps its versions, tagged with the end seq of the group that
-// wrote it. The cache owns each group's rows as the writer made them (one
-// RowBlock, moved in, never copied) and indexes them by key; an index key
-// points into the oldest group still holding that key. Before, every key
-// and value was copied into the index: with ~256k unfolded rows that was
-// ~40 MB and most of the 2 ms a group that Add cost the commit thread. The
-// index's nodes come from a pool of its own, so that they too do not
-// scatter between the projection's long-lived records. A snapshot of size S reads the newest
-// version with end seq <= S, else the folded row. The commit thread adds a group's rows before its
+// wrote it. A snapshot of size S reads the newest version with end seq <= S,
+// else the folded row. The commit thread adds a group's rows before its
 // RocksDB write (so no snapshot can contain a group whose rows are missing
 // here) and removes them if the write fails.
+//
+// The cache owns each group's rows as the writer made them (one RowBlock,
+// moved in, never copied) and indexes them by key; an index key points into
+// the oldest group still holding that key. Before, every key and value was
+// copied into the index: with ~256k unfolded rows that was ~40 MB and most
+// of the 2 ms a group that Add cost the commit thread. The index's nodes
+// come from a pool of its own, so that they do not scatter between the
+// projection's long-lived records.
 //
 // A snapshot may use the cache only if it sees the same fold watermark as
 // the cache's base: after a fold, the cache drops the versions the fold

@@ -98,11 +98,24 @@ class InternPool {
     return Interned(&*it);
   }
   // The one PaidPlace of (cycle, region); it lives as long as the pool.
-  const PaidPlace* Place(std::string_view cycle, std::string_view region);
+  // Called for every disbursement: a hash lookup by the interned pointers.
+  const PaidPlace* Place(std::string_view cycle, std::string_view region) {
+    const Interned c = Intern(cycle), r = Intern(region);
+    auto [it, inserted] = places_.try_emplace({c.s_, r.s_});
+    if (inserted) it->second = PaidPlace{c, r};
+    return &it->second;
+  }
 
  private:
+  using PlaceKey = std::pair<const std::string*, const std::string*>;
+  struct PlaceHash {
+    size_t operator()(const PlaceKey& k) const {
+      const std::hash<const void*> h;
+      return h(k.first) * 31 + h(k.second);
+    }
+  };
   std::unordered_set<std::string, StringHash, std::equal_to<>> strings_;
-  std::map<std::pair<const std::string*, const std::string*>, PaidPlace> places_;
+  std::unordered_map<PlaceKey, PaidPlace, PlaceHash> places_;  // node-based: stable addresses
 };
 
 enum class BeneficiaryStatus : uint8_t { kEnrolled = 1, kExited = 2 };
@@ -121,13 +134,6 @@ struct CycleRec {
   uint64_t closed_seq = 0;
   uint64_t dirty = 0;  // group epoch in which it was last marked dirty
 };
-
-inline const PaidPlace* InternPool::Place(std::string_view cycle, std::string_view region) {
-  const Interned c = Intern(cycle), r = Intern(region);
-  auto [it, inserted] = places_.try_emplace({c.s_, r.s_});
-  if (inserted) it->second = PaidPlace{c, r};
-  return &it->second;
-}
 
 // An active disbursement of a beneficiary in one cycle: the slot that makes
 // a second payment in that cycle `already_disbursed`.
