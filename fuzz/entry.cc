@@ -4,12 +4,17 @@
 // input is the bytes of one stored entry (as `lumbung log` prints them in
 // base64, or one frame of a bundle's entries.bin without its header).
 //
+// The same bytes are also read as a stored value of the entries column
+// family (store::RunReader: a run of entries, or one bare entry).
+//
 // Properties checked besides "no crash, no sanitizer report":
 //   - Load keeps exactly the input bytes, and fails without leaving a view;
 //   - the chain accepts the entry as entry 0 exactly when it loads, carries
 //     seq 0 and has an all-zero prev_hash;
 //   - the JSON view is JSON, and for a body that passes ValidateEventBody it
-//     decodes back to a body with the same JSON view.
+//     decodes back to a body with the same JSON view;
+//   - a run that opens hands out `count` entries with consecutive seqs ending
+//     at its key, each inside the value, which they and the header fill.
 
 #include <algorithm>
 #include <cstring>
@@ -20,6 +25,7 @@
 #include "lumbung/ledger/event.h"
 #include "lumbung/ledger/event_json.h"
 
+#include "../ledger/store/entry_runs.h"
 #include "fuzz.h"
 
 namespace {
@@ -45,10 +51,30 @@ void CheckBody(const lumbung::fb::EventBody& body) {
   FUZZ_CHECK(lumbung::EventBodyToJson(*body2) == json);
 }
 
+void CheckStoredValue(std::span<const uint8_t> bytes) {
+  constexpr uint64_t kKey = 40;
+  const std::string_view value(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  lumbung::store::RunReader run;
+  if (!run.Open(kKey, value).ok()) return;
+  uint64_t seq = 0, expected = run.first_seq();
+  std::string_view entry;
+  size_t count = 0, total = 0;
+  while (run.Next(&seq, &entry)) {
+    FUZZ_CHECK(seq == expected++);
+    FUZZ_CHECK(entry.data() >= value.data() &&
+               entry.data() + entry.size() <= value.data() + value.size());
+    total += entry.size();
+    ++count;
+  }
+  FUZZ_CHECK(count == run.count() && seq == kKey);
+  FUZZ_CHECK(count == 1 ? total == value.size() : total + 8 + 4 * count == value.size());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> bytes(data, size);
+  CheckStoredValue(bytes);
   VerifiedEntry entry;
   const lumbung::Status loaded = entry.Load(bytes);
   FUZZ_CHECK(loaded.ok() == entry.loaded());

@@ -13,6 +13,7 @@
 
 #include "../ledger/store/db.h"
 #include "audit_fixture.h"
+#include "tamper.h"
 
 using namespace lumbung;
 
@@ -210,12 +211,11 @@ TEST_CASE("the live verifier checks every stored checkpoint against the entries"
   {
     auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
     REQUIRE(db.ok());
-    std::string bytes;
-    REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(20), &bytes).ok());
+    std::string bytes = testing::StoredEntry(**db, 20);
     const size_t id = bytes.find("hh-0000");  // a string, so the FlatBuffer stays valid
     REQUIRE(id != std::string::npos);
     bytes[id + 3] = '9';
-    REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(20), bytes).ok());
+    testing::ReplaceStoredEntry(**db, 20, bytes);
   }
   auto ledger = testing::OpenForTest(dir.path(), /*read_only=*/true);
   VerifyOptions options;

@@ -8,6 +8,7 @@
 #include "lumbung/ledger/receipt.h"
 
 #include "../ledger/store/db.h"
+#include "tamper.h"
 #include "test_util.h"
 
 using namespace lumbung;
@@ -133,10 +134,9 @@ TEST_CASE("cli: verify exits 0 on an intact ledger and 1 naming the altered seq"
   {
     auto db = store::Db::Open(f.data + "/db", store::OpenMode::kWrite);
     REQUIRE(db.ok());
-    std::string bytes;
-    REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(12), &bytes).ok());
+    std::string bytes = testing::StoredEntry(**db, 12);
     bytes[bytes.size() - 20] ^= 0x40;
-    REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(12), bytes).ok());
+    testing::ReplaceStoredEntry(**db, 12, bytes);
   }
   auto bad = f.Run({"verify"});
   CHECK(bad.exit_code == 1);

@@ -20,8 +20,10 @@
 
 #include "../ledger/store/db.h"
 #include "../ledger/store/delta.h"
+#include "../ledger/store/entry_runs.h"
 #include "../ledger/store/live_rows.h"
 #include "../ledger/store/snapshot_impl.h"
+#include "tamper.h"
 #include "test_util.h"
 #include <sys/stat.h>
 
@@ -240,12 +242,11 @@ TEST_CASE("flipping one byte of a stored entry makes verify name exactly that se
   rocksdb::WriteOptions wo;
   size_t flips = 0, prev_hash_breaks = 0;
   for (uint64_t seq : {uint64_t{0}, uint64_t{1}, uint64_t{17}, uint64_t{39}, uint64_t{40}}) {
-    std::string original;
-    REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(seq), &original).ok());
+    const std::string original = testing::StoredEntry(**db, seq);
     for (size_t pos = 0; pos < original.size(); pos += 3) {
       std::string bytes = original;
       bytes[pos] = static_cast<char>(bytes[pos] ^ 0x01);
-      REQUIRE((*db)->db()->Put(wo, (*db)->entries(), store::keys::Entry(seq), bytes).ok());
+      testing::ReplaceStoredEntry(**db, seq, bytes);
       auto report = VerifyLedger(*store::MakeSnapshot(db->get()), {});
       REQUIRE(report.ok());
       INFO("seq " << seq << " byte " << pos);
@@ -264,7 +265,7 @@ TEST_CASE("flipping one byte of a stored entry makes verify name exactly that se
       }
       ++flips;
     }
-    REQUIRE((*db)->db()->Put(wo, (*db)->entries(), store::keys::Entry(seq), original).ok());
+    testing::ReplaceStoredEntry(**db, seq, original);
   }
   CHECK(flips > 300);
   CHECK(prev_hash_breaks > 50);
@@ -281,14 +282,13 @@ TEST_CASE("deleting an entry is reported as a gap at that seq", "[ledger]") {
   auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
   REQUIRE(db.ok());
   for (uint64_t seq : {uint64_t{7}, uint64_t{20}}) {
-    std::string original;
-    REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(seq), &original).ok());
-    REQUIRE((*db)->db()->Delete({}, (*db)->entries(), store::keys::Entry(seq)).ok());
+    const auto run = testing::RunOf(**db, seq);
+    testing::DeleteStoredEntry(**db, seq);
     auto report = VerifyLedger(*store::MakeSnapshot(db->get()), {});
     REQUIRE_FALSE(report->ok());
     CHECK(report->problems.front().seq() == static_cast<int64_t>(seq));
     CHECK(report->problems.front().message().find("missing") != std::string_view::npos);
-    REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(seq), original).ok());
+    testing::RestoreRun(**db, run);
   }
 }
 
@@ -300,11 +300,9 @@ TEST_CASE("entries swapped in storage are named", "[ledger]") {
   }
   auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
   REQUIRE(db.ok());
-  std::string a, b;
-  REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(3), &a).ok());
-  REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(4), &b).ok());
-  REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(3), b).ok());
-  REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(4), a).ok());
+  const std::string a = testing::StoredEntry(**db, 3), b = testing::StoredEntry(**db, 4);
+  testing::ReplaceStoredEntry(**db, 3, b);
+  testing::ReplaceStoredEntry(**db, 4, a);
   auto report = VerifyLedger(*store::MakeSnapshot(db->get()), {});
   REQUIRE_FALSE(report->ok());
   CHECK(report->problems.front().seq() == 3);
@@ -538,7 +536,7 @@ TEST_CASE("rebuild names the first unreadable entry, across replay chunks", "[le
     {
       auto db = store::Db::Open(dir.path() + "/db", store::OpenMode::kWrite);
       REQUIRE(db.ok());
-      REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(seq), "torn").ok());
+      testing::ReplaceStoredEntry(**db, seq, "torn");
     }
     auto ledger = Ledger::Open(dir.path());
     REQUIRE(ledger.ok());
@@ -769,4 +767,192 @@ TEST_CASE("storage stats report RocksDB's memory for the ledger", "[ledger]") {
   CHECK(before.memtables > 0);
   CHECK(after.memtables > before.memtables);
   CHECK(after.compactions_running <= 8);
+}
+
+namespace {
+
+// Every key of the entries column family with its run, in key order.
+std::vector<std::pair<uint64_t, std::vector<uint64_t>>> StoredRuns(store::Db& db) {
+  std::vector<std::pair<uint64_t, std::vector<uint64_t>>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator({}, db.entries()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    REQUIRE(it->key().size() == 8);
+    const uint64_t key = GetBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()));
+    store::RunReader run;
+    REQUIRE(run.Open(key, std::string_view(it->value().data(), it->value().size())).ok());
+    std::vector<uint64_t> seqs;
+    uint64_t seq = 0;
+    std::string_view bytes;
+    while (run.Next(&seq, &bytes)) seqs.push_back(seq);
+    out.emplace_back(key, std::move(seqs));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("entries are stored in runs within a commit group and read back one by one",
+          "[ledger][runs]") {
+  testing::TempDir dir;
+  {
+    auto ledger = InitAndOpen(dir);
+    REQUIRE(ledger->Append(Batch(1, 40), "test").ok());  // one group: 16 + 16 + 8
+    REQUIRE(ledger->Append(Batch(41, 1), "test").ok());  // a run of one: stored bare
+    REQUIRE(ledger->Append(Batch(42, 3), "test").ok());
+    CHECK(Verify(*ledger).ok());
+  }
+  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
+  REQUIRE(db.ok());
+  const auto runs = StoredRuns(**db);
+  std::vector<uint64_t> keys;
+  uint64_t next = 0;
+  for (const auto& [key, seqs] : runs) {
+    keys.push_back(key);
+    REQUIRE(!seqs.empty());
+    CHECK(seqs.size() <= store::kRunEntriesMax);
+    CHECK(seqs.front() == next);
+    CHECK(seqs.back() == key);
+    next = key + 1;
+  }
+  CHECK(next == 45);  // entry 0 and 44 events
+  // Entry 0 has a group of its own, as do 41 and 42..44: no run crosses one.
+  CHECK(keys == std::vector<uint64_t>{0, 16, 32, 40, 41, 44});
+  // A single entry is stored exactly as format 1 stored every entry.
+  std::string bare;
+  REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(41), &bare).ok());
+  CHECK(bare.substr(0, 4) != store::kRunMagic);
+  audit::VerifiedEntry entry;
+  REQUIRE(entry.Load(bare).ok());
+  CHECK(entry.entry().seq() == 41);
+
+  auto snapshot = store::MakeSnapshot(db->get());
+  for (uint64_t seq = 0; seq < 45; ++seq) {
+    audit::VerifiedEntry got;
+    REQUIRE(snapshot->GetEntry(seq, &got).ok());
+    CHECK(got.entry().seq() == seq);
+  }
+  // Scans that start and end inside runs return exactly what was asked.
+  for (const auto& [from, limit] : std::vector<std::pair<uint64_t, uint64_t>>{
+           {0, 45}, {5, 3}, {15, 2}, {16, 17}, {17, 100}, {39, 3}, {44, 1}}) {
+    std::vector<uint64_t> seen;
+    REQUIRE(snapshot
+                ->ScanEntries(from, limit,
+                              [&](uint64_t seq, std::string_view bytes) {
+                                audit::VerifiedEntry e;
+                                REQUIRE(e.Load(bytes).ok());
+                                CHECK(e.entry().seq() == seq);
+                                seen.push_back(seq);
+                                return Status();
+                              })
+                .ok());
+    std::vector<uint64_t> expected;
+    for (uint64_t s = from; s < std::min<uint64_t>(45, from + limit); ++s) expected.push_back(s);
+    CHECK(seen == expected);
+  }
+  audit::VerifiedEntry none;
+  CHECK(snapshot->GetEntry(45, &none).code() == Code::kNotFound);
+}
+
+TEST_CASE("a damaged run is refused with the seq it is stored under", "[ledger][runs]") {
+  const std::vector<std::string> entries = {"first entry", "second", "third one"};
+  std::string run;
+  store::EncodeRun(
+      entries.size(), [&](size_t i) { return std::string_view(entries[i]); }, &run);
+  store::RunReader reader;
+  REQUIRE(reader.Open(12, run).ok());
+  CHECK(reader.first_seq() == 10);
+  std::vector<std::pair<uint64_t, std::string>> read;
+  uint64_t seq = 0;
+  std::string_view bytes;
+  while (reader.Next(&seq, &bytes)) read.emplace_back(seq, std::string(bytes));
+  CHECK(read == std::vector<std::pair<uint64_t, std::string>>{
+                    {10, "first entry"}, {11, "second"}, {12, "third one"}});
+
+  auto damaged = [](uint64_t key, const std::string& value) {
+    store::RunReader r;
+    const Status st = r.Open(key, value);
+    CHECK(st.code() == Code::kCorruption);
+    CHECK(st.seq() == static_cast<int64_t>(key));
+    return std::string(st.message());
+  };
+  std::string count_one = run, count_many = run, size_long = run, size_zero = run;
+  count_one[4] = 1;
+  count_many[4] = 17;
+  size_long[8] = 100;  // the first entry's size runs past the value
+  size_zero[8] = 0;
+  CHECK(damaged(12, run.substr(0, 6)).find("cut short") != std::string::npos);
+  CHECK(damaged(12, count_one).find("gives 1 entries") != std::string::npos);
+  CHECK(damaged(12, count_many).find("gives 17 entries") != std::string::npos);
+  CHECK(damaged(1, run).find("gives 3 entries") != std::string::npos);  // seqs below 0
+  CHECK(damaged(12, size_long).find("bad size") != std::string::npos);
+  CHECK(damaged(12, size_zero).find("bad size") != std::string::npos);
+  CHECK(damaged(12, run + "x").find("follow") != std::string::npos);
+  CHECK(damaged(12, run.substr(0, run.size() - 1)).find("bad size") != std::string::npos);
+}
+
+TEST_CASE("verify names a run whose header was damaged, and the entries it hid", "[ledger][runs]") {
+  testing::TempDir dir;
+  {
+    auto ledger = InitAndOpen(dir);
+    REQUIRE(ledger->Append(Batch(1, 40), "test").ok());
+  }
+  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
+  REQUIRE(db.ok());
+  std::string value;
+  REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(32), &value).ok());
+  value[4] = 99;  // the count of the run holding 17..32
+  REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(32), value).ok());
+  VerifyOptions options;
+  options.problems_max = 8;
+  auto report = VerifyLedger(*store::MakeSnapshot(db->get()), options);
+  REQUIRE(report.ok());
+  REQUIRE(report->problems.size() >= 2);
+  CHECK(report->problems[0].seq() == 32);
+  CHECK(report->problems[0].message().find("damaged") != std::string_view::npos);
+  CHECK(report->problems[1].seq() == 17);  // the next run begins at 33
+  CHECK(report->problems[1].message().find("17 to 32 are missing") != std::string_view::npos);
+  audit::VerifiedEntry entry;
+  CHECK(store::MakeSnapshot(db->get())->GetEntry(20, &entry).code() == Code::kCorruption);
+}
+
+TEST_CASE("a ledger of format 1, one entry a key, opens, verifies and grows in runs",
+          "[ledger][runs]") {
+  testing::TempDir dir;
+  {
+    auto ledger = InitAndOpen(dir);
+    REQUIRE(ledger->Append(Batch(1, 40), "test").ok());
+  }
+  {
+    // Store it as format 1 did: every entry bare under its own seq.
+    auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
+    REQUIRE(db.ok());
+    for (uint64_t seq = 0; seq <= 40; ++seq) {
+      const std::string bytes = testing::StoredEntry(**db, seq);
+      REQUIRE((*db)->db()->Delete({}, (*db)->entries(), store::keys::Entry(seq)).ok());
+      REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(seq), bytes).ok());
+    }
+    for (const auto& [key, seqs] : StoredRuns(**db)) CHECK(seqs.size() == 1);
+    REQUIRE((*db)->db()->Put({}, (*db)->meta(), std::string(store::keys::kMetaFormat), "1").ok());
+  }
+  {
+    LedgerOptions read_only;
+    read_only.read_only = true;
+    auto ledger = Ledger::Open(dir.path(), read_only);
+    REQUIRE(ledger.ok());
+    CHECK(Verify(**ledger).ok());
+  }
+  {
+    auto ledger = Ledger::Open(dir.path());
+    REQUIRE(ledger.ok());
+    REQUIRE((*ledger)->Append(Batch(41, 20), "test").ok());
+    const VerifyReport report = Verify(**ledger);
+    CHECK(report.ok());
+    CHECK(report.entries == 61);
+  }
+  auto db = store::Db::Open(dir / "db", store::OpenMode::kReadOnly);
+  REQUIRE(db.ok());
+  CHECK((*db)->GetMeta(store::keys::kMetaFormat).value() == store::kFormatVersion);
+  const auto runs = StoredRuns(**db);
+  CHECK(runs.size() == 41 + 2);  // the old entries one a key, the new group as 16 + 4
+  CHECK(runs.back().second.size() == 4);
 }

@@ -2,7 +2,8 @@
 // key layout of every column family.
 //
 //   CF           key                                   value
-//   entries      BE64(seq)                             entry bytes (the hashed bytes)
+//   entries      BE64(seq of a run's last entry)       up to 16 entries of one commit group
+//                                                      (the hashed bytes; entry_runs.h)
 //   index        'e' event_id                          BE64(seq)
 //                'c' BE64(receipt value) BE64(seq)     "" (receipt_index.h)
 //   tree         level(1) BE64(tile index)             hashes of the tile's complete nodes,
@@ -34,7 +35,10 @@
 
 namespace lumbung::store {
 
-inline constexpr std::string_view kFormatVersion = "1";
+// 2: entries in runs (entry_runs.h). 1: one entry per key, which format 2
+// reads as runs of one; opening such a ledger to write relabels it.
+inline constexpr std::string_view kFormatVersion = "2";
+inline constexpr std::string_view kFormatVersionOneEntryPerKey = "1";
 
 enum class OpenMode { kCreate, kWrite, kReadOnly };
 

@@ -138,8 +138,18 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptio
       impl->db, store::Db::Open(DbPath(dir), options.read_only ? store::OpenMode::kReadOnly
                                                                : store::OpenMode::kWrite));
   LUMBUNG_ASSIGN_OR_RETURN(const std::string format, impl->db->GetMeta(store::keys::kMetaFormat));
-  if (format != store::kFormatVersion) {
+  if (format != store::kFormatVersion && format != store::kFormatVersionOneEntryPerKey) {
     return Status::FailedPrecondition("ledger format " + format + " is not supported");
+  }
+  if (format != store::kFormatVersion && !options.read_only) {
+    // Format 1 stored each entry under its own key, which format 2 reads as
+    // runs of one (entry_runs.h): only the label changes, so that a
+    // version that knows only format 1 refuses the runs written from now on.
+    LUMBUNG_RETURN_IF_ERROR(
+        store::FromRocks(impl->db->db()->Put(rocksdb::WriteOptions(), impl->db->meta(),
+                                             std::string(store::keys::kMetaFormat),
+                                             std::string(store::kFormatVersion)),
+                         "upgrading the ledger format"));
   }
   LUMBUNG_ASSIGN_OR_RETURN(impl->origin, impl->db->GetMeta(store::keys::kMetaOrigin));
   LUMBUNG_ASSIGN_OR_RETURN(impl->verifier_key, impl->db->GetMeta(store::keys::kMetaVerifierKey));

@@ -2,6 +2,7 @@
 
 #include "lumbung/base/text.h"
 
+#include "entry_runs.h"
 #include "fold.h"
 #include "receipt_index.h"
 #include "snapshot_impl.h"
@@ -94,13 +95,13 @@ Status LedgerSnapshot::GetEntry(uint64_t seq, audit::VerifiedEntry* out) const {
                             std::to_string(size_) + " entries)");
   }
   std::string bytes;
-  rocksdb::Status s =
-      impl_->db->db()->Get(impl_->Read(), impl_->db->entries(), store::keys::Entry(seq), &bytes);
-  if (s.IsNotFound()) {
+  Status s =
+      store::ReadStoredEntry(impl_->db->db(), impl_->db->entries(), impl_->Read(), seq, &bytes);
+  if (s.code() == Code::kNotFound) {
     return Status::Corruption("entry " + std::to_string(seq) + " is missing")
         .WithSeq(static_cast<int64_t>(seq));
   }
-  LUMBUNG_RETURN_IF_ERROR(store::FromRocks(s, "reading entry " + std::to_string(seq)));
+  LUMBUNG_RETURN_IF_ERROR(std::move(s));
   Status st = out->Load(bytes);
   if (!st.ok()) {
     return Status::Corruption("entry " + std::to_string(seq) + ": " + std::string(st.message()))
@@ -119,23 +120,36 @@ Status LedgerSnapshot::ScanEntries(
     const std::function<Status(uint64_t, std::string_view)>& fn) const {
   if (from >= size_ || limit == 0) return Status();
   const uint64_t end = std::min(size_, from + std::min(limit, size_ - from));
-  const std::string upper = store::keys::Entry(end);
+  // The run holding end - 1 is stored under a key below end + kRunEntriesMax.
+  const std::string upper = store::keys::Entry(end - 1 + store::kRunEntriesMax);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro = impl_->Read();
   ro.iterate_upper_bound = &upper_slice;
   ro.readahead_size = 2 << 20;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->db()->NewIterator(ro, impl_->db->entries()));
   uint64_t expected = from;
-  for (it->Seek(store::keys::Entry(from)); it->Valid(); it->Next()) {
+  store::RunReader run;
+  // The run holding `from` is the first key at or after it.
+  for (it->Seek(store::keys::Entry(from)); it->Valid() && expected < end; it->Next()) {
     const rocksdb::Slice key = it->key();
-    const uint64_t seq =
-        key.size() == 8 ? GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data())) : end;
-    if (seq != expected) {
-      return Status::Corruption("entry " + std::to_string(expected) + " is missing")
-          .WithSeq(static_cast<int64_t>(expected));
+    if (key.size() != 8) break;  // not a seq: the entries from `expected` on are missing
+    LUMBUNG_RETURN_IF_ERROR(run.Open(GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data())),
+                                     std::string_view(it->value().data(), it->value().size())));
+    uint64_t seq = 0;
+    std::string_view bytes;
+    while (run.Next(&seq, &bytes) && seq < end) {
+      if (seq < from) continue;  // the first run may begin before `from`
+      if (seq < expected) {
+        return Status::Corruption("entry " + std::to_string(seq) + " is stored twice")
+            .WithSeq(static_cast<int64_t>(seq));
+      }
+      if (seq != expected) {
+        return Status::Corruption("entry " + std::to_string(expected) + " is missing")
+            .WithSeq(static_cast<int64_t>(expected));
+      }
+      LUMBUNG_RETURN_IF_ERROR(fn(seq, bytes));
+      ++expected;
     }
-    LUMBUNG_RETURN_IF_ERROR(fn(seq, std::string_view(it->value().data(), it->value().size())));
-    ++expected;
   }
   LUMBUNG_RETURN_IF_ERROR(store::FromRocks(it->status(), "reading entries"));
   if (expected != end) {

@@ -11,6 +11,7 @@
 #include "lumbung/ledger/pii.h"
 #include "lumbung/ledger/receipt.h"
 
+#include "entry_runs.h"
 #include "pii_vault.h"
 #include "receipt_index.h"
 #include <pthread.h>
@@ -88,9 +89,9 @@ Status Writer::LoadHead() {
   next_seq_ = size;
   if (size > 0) {
     std::string bytes;
-    LUMBUNG_RETURN_IF_ERROR(FromRocks(
-        db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(size - 1), &bytes),
-        "reading the last entry"));
+    LUMBUNG_RETURN_IF_ERROR(
+        ReadStoredEntry(db_->db(), db_->entries(), rocksdb::ReadOptions(), size - 1, &bytes)
+            .Annotate("reading the last entry"));
     audit::VerifiedEntry last;
     LUMBUNG_RETURN_IF_ERROR(last.Load(bytes));
     last_leaf_ = audit::LeafHash(last.bytes());
@@ -172,8 +173,7 @@ Status Writer::Read(uint64_t seq, audit::VerifiedEntry* out) {
   }
   std::string bytes;
   LUMBUNG_RETURN_IF_ERROR(
-      FromRocks(db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(seq), &bytes),
-                "reading entry " + std::to_string(seq)));
+      ReadStoredEntry(db_->db(), db_->entries(), rocksdb::ReadOptions(), seq, &bytes));
   return std::move(out->Load(bytes)).WithSeq(static_cast<int64_t>(seq));
 }
 
@@ -374,6 +374,10 @@ void Writer::FinishBatch(Group& group) {
   group.delta_rows = group.delta.row_count() + group.delta.id_count();
   last_rows_ = group.delta.rows().size();
   last_row_bytes_ = group.delta.rows().bytes();
+  const size_t first = group.start_seq - unacked_base_;
+  LUMBUNG_ASSERT(unacked_.size() == next_seq_ - unacked_base_);
+  PutEntryRuns(&group.batch, db_->entries(), group.start_seq, next_seq_ - group.start_seq,
+               [&](size_t i) { return std::string_view(unacked_[first + i]); });
   for (const auto& leaf : group_leaves_) {
     range_.Append(leaf, [this](audit::NodeId id, const audit::Hash& h) { tiles_.Add(id, h); });
   }
@@ -483,7 +487,7 @@ std::optional<uint64_t> Writer::FindRecent(const std::string& event_id) {
   for (uint64_t seq : candidates) {
     std::string bytes;
     audit::VerifiedEntry entry;
-    if (db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(seq), &bytes).ok() &&
+    if (ReadStoredEntry(db_->db(), db_->entries(), rocksdb::ReadOptions(), seq, &bytes).ok() &&
         entry.Load(bytes).ok() && entry.body().event_id()->string_view() == event_id) {
       return seq;
     }
@@ -608,10 +612,8 @@ Status Writer::ApplyEvent(Group& group, const EventInput& event, const std::stri
   KeepPersonalData(group, event, body);
   const std::span<const uint8_t> bytes(fbb_.GetBufferPointer(), fbb_.GetSize());
   const audit::Hash leaf = audit::LeafHash(bytes);
-  group.batch
-      .Put(db_->entries(), keys::Entry(seq),
-           rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()))
-      .PermitUncheckedError();
+  // The entry goes into the batch with the group's other entries, in runs
+  // (FinishBatch); until then unacked_ holds it.
   // Its receipt row travels in the delta too: the live rows answer for it
   // until the fold writes it (a snapshot that sees the entry finds it).
   group.delta.AddEntry(event.event_id, ReceiptValue(leaf));
@@ -644,8 +646,8 @@ Status Writer::Replay(const EventInput& event, uint64_t seq, const Pending* pend
   } else {
     std::string bytes;
     LUMBUNG_RETURN_IF_ERROR(
-        FromRocks(db_->db()->Get(rocksdb::ReadOptions(), db_->entries(), keys::Entry(seq), &bytes),
-                  "reading the entry of a replayed event_id"));
+        ReadStoredEntry(db_->db(), db_->entries(), rocksdb::ReadOptions(), seq, &bytes)
+            .Annotate("reading the entry of a replayed event_id"));
     LUMBUNG_RETURN_IF_ERROR(std::move(stored.Load(bytes)).WithSeq(static_cast<int64_t>(seq)));
     if (same) {
       LUMBUNG_ASSIGN_OR_RETURN(same, SameAsStored(event, stored));

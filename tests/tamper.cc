@@ -1,0 +1,83 @@
+#include "tamper.h"
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <rocksdb/iterator.h>
+
+#include "lumbung/base/text.h"
+
+#include "../ledger/store/entry_runs.h"
+
+namespace lumbung::testing {
+namespace {
+
+using Run = std::vector<std::pair<uint64_t, std::string>>;
+
+void PutRun(store::Db& db, const Run& run, size_t begin, size_t end) {
+  if (begin == end) return;
+  std::string value;
+  store::EncodeRun(
+      end - begin, [&](size_t i) { return std::string_view(run[begin + i].second); }, &value);
+  REQUIRE(db.db()
+              ->Put(rocksdb::WriteOptions(), db.entries(), store::keys::Entry(run[end - 1].first),
+                    value)
+              .ok());
+}
+
+}  // namespace
+
+Run RunOf(store::Db& db, uint64_t seq) {
+  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(rocksdb::ReadOptions(), db.entries()));
+  it->Seek(store::keys::Entry(seq));
+  REQUIRE(it->Valid());
+  REQUIRE(it->key().size() == 8);
+  store::RunReader reader;
+  REQUIRE(reader
+              .Open(GetBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data())),
+                    std::string_view(it->value().data(), it->value().size()))
+              .ok());
+  REQUIRE(reader.first_seq() <= seq);
+  Run run;
+  uint64_t at = 0;
+  std::string_view bytes;
+  while (reader.Next(&at, &bytes)) run.emplace_back(at, std::string(bytes));
+  return run;
+}
+
+std::string StoredEntry(store::Db& db, uint64_t seq) {
+  for (auto& [at, bytes] : RunOf(db, seq)) {
+    if (at == seq) return bytes;
+  }
+  FAIL("entry " << seq << " is not stored");
+  return {};
+}
+
+void ReplaceStoredEntry(store::Db& db, uint64_t seq, std::string_view bytes) {
+  Run run = RunOf(db, seq);
+  for (auto& [at, stored] : run) {
+    if (at == seq) stored = std::string(bytes);
+  }
+  PutRun(db, run, 0, run.size());
+}
+
+void RestoreRun(store::Db& db, const Run& run) {
+  for (const auto& [at, bytes] : run) {
+    REQUIRE(db.db()->Delete(rocksdb::WriteOptions(), db.entries(), store::keys::Entry(at)).ok());
+  }
+  PutRun(db, run, 0, run.size());
+}
+
+void DeleteStoredEntry(store::Db& db, uint64_t seq) {
+  const Run run = RunOf(db, seq);
+  REQUIRE(db.db()
+              ->Delete(rocksdb::WriteOptions(), db.entries(), store::keys::Entry(run.back().first))
+              .ok());
+  const size_t at = seq - run.front().first;
+  PutRun(db, run, 0, at);
+  PutRun(db, run, at + 1, run.size());
+}
+
+}  // namespace lumbung::testing
