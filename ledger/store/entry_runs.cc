@@ -98,8 +98,14 @@ bool RunReader::Next(uint64_t* seq, std::string_view* bytes) {
 
 Status ReadStoredEntry(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                        const rocksdb::ReadOptions& options, uint64_t seq, std::string* bytes) {
-  // The run holding `seq` is the first key at or after it.
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, cf));
+  // The run holding `seq` is the first key at or after it, and below
+  // seq + kRunEntriesMax: the bound lets the iterator skip the tables
+  // (recent L0 files, mostly) whose keys all lie beyond it.
+  const std::string upper = keys::Entry(seq + kRunEntriesMax);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions bounded = options;
+  bounded.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(bounded, cf));
   it->Seek(keys::Entry(seq));
   if (!it->Valid()) {
     LUMBUNG_RETURN_IF_ERROR(FromRocks(it->status(), "reading entry " + std::to_string(seq)));
