@@ -196,6 +196,23 @@ TEST_CASE("field shapes: regions, cycles, units, enums and nested replacements",
   CHECK(FirstProblem(unit_event).field() == "unit");
 }
 
+TEST_CASE("ids take exactly A-Z a-z 0-9 . _ : - in every position", "[codec]") {
+  for (int c = 0; c < 256; ++c) {
+    const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-';
+    INFO("character " << c);
+    // Alone, and inside a longer id (the check runs 16 characters a step).
+    const std::string one(1, static_cast<char>(c));
+    std::string long_id(40, 'a');
+    long_id[c % 40] = static_cast<char>(c);
+    CHECK(ValidateEventId(one).ok() == allowed);
+    CHECK(ValidateEventId(long_id).ok() == allowed);
+  }
+  CHECK(ValidateEventId(std::string(64, 'z')).ok());
+  CHECK(ValidateEventId(std::string(65, 'z')).reason() == "too_long");
+  CHECK(ValidateEventId("").reason() == "invalid_field");
+}
+
 TEST_CASE("memo and text bounds are counted in characters, not bytes", "[codec]") {
   const std::string indonesian_a = "\xC3\xA1";  // á: 2 bytes, 1 character
   std::string name;
