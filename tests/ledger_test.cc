@@ -21,6 +21,7 @@
 #include "../ledger/store/db.h"
 #include "../ledger/store/delta.h"
 #include "../ledger/store/entry_runs.h"
+#include "../ledger/store/fold.h"
 #include "../ledger/store/live_rows.h"
 #include "../ledger/store/snapshot_impl.h"
 #include "tamper.h"
@@ -59,6 +60,18 @@ std::unique_ptr<Ledger> InitAndOpen(const testing::TempDir& dir, LedgerOptions o
   auto ledger = Ledger::Open(dir.path(), std::move(options));
   REQUIRE(ledger.ok());
   return std::move(*ledger);
+}
+
+// A ledger of entry 0 and `events` events appended as one group, closed and
+// opened again as its bare database, to tamper with what is stored.
+std::unique_ptr<store::Db> StoredLedger(const testing::TempDir& dir, int events) {
+  {
+    auto ledger = InitAndOpen(dir);
+    REQUIRE(ledger->Append(Batch(1, events), "test").ok());
+  }
+  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
+  REQUIRE(db.ok());
+  return std::move(*db);
 }
 
 VerifyReport Verify(const Ledger& ledger) {
@@ -233,21 +246,16 @@ TEST_CASE("a chain of 10,000 entries verifies", "[ledger]") {
 
 TEST_CASE("flipping one byte of a stored entry makes verify name exactly that seq", "[ledger]") {
   testing::TempDir dir;
-  {
-    auto ledger = InitAndOpen(dir);
-    REQUIRE(ledger->Append(Batch(1, 40), "test").ok());
-  }
-  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
-  REQUIRE(db.ok());
+  auto db = StoredLedger(dir, 40);
   rocksdb::WriteOptions wo;
   size_t flips = 0, prev_hash_breaks = 0;
   for (uint64_t seq : {uint64_t{0}, uint64_t{1}, uint64_t{17}, uint64_t{39}, uint64_t{40}}) {
-    const std::string original = testing::StoredEntry(**db, seq);
+    const std::string original = testing::StoredEntry(*db, seq);
     for (size_t pos = 0; pos < original.size(); pos += 3) {
       std::string bytes = original;
       bytes[pos] = static_cast<char>(bytes[pos] ^ 0x01);
-      testing::ReplaceStoredEntry(**db, seq, bytes);
-      auto report = VerifyLedger(*store::MakeSnapshot(db->get()), {});
+      testing::ReplaceStoredEntry(*db, seq, bytes);
+      auto report = VerifyLedger(*store::MakeSnapshot(db.get()), {});
       REQUIRE(report.ok());
       INFO("seq " << seq << " byte " << pos);
       REQUIRE_FALSE(report->ok());
@@ -265,45 +273,35 @@ TEST_CASE("flipping one byte of a stored entry makes verify name exactly that se
       }
       ++flips;
     }
-    testing::ReplaceStoredEntry(**db, seq, original);
+    testing::ReplaceStoredEntry(*db, seq, original);
   }
   CHECK(flips > 300);
   CHECK(prev_hash_breaks > 50);
-  auto clean = VerifyLedger(*store::MakeSnapshot(db->get()), {});
+  auto clean = VerifyLedger(*store::MakeSnapshot(db.get()), {});
   CHECK(clean->ok());
 }
 
 TEST_CASE("deleting an entry is reported as a gap at that seq", "[ledger]") {
   testing::TempDir dir;
-  {
-    auto ledger = InitAndOpen(dir);
-    REQUIRE(ledger->Append(Batch(1, 20), "test").ok());
-  }
-  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
-  REQUIRE(db.ok());
+  auto db = StoredLedger(dir, 20);
   for (uint64_t seq : {uint64_t{7}, uint64_t{20}}) {
-    const auto run = testing::RunOf(**db, seq);
-    testing::DeleteStoredEntry(**db, seq);
-    auto report = VerifyLedger(*store::MakeSnapshot(db->get()), {});
+    const auto run = testing::RunOf(*db, seq);
+    testing::DeleteStoredEntry(*db, seq);
+    auto report = VerifyLedger(*store::MakeSnapshot(db.get()), {});
     REQUIRE_FALSE(report->ok());
     CHECK(report->problems.front().seq() == static_cast<int64_t>(seq));
     CHECK(report->problems.front().message().find("missing") != std::string_view::npos);
-    testing::RestoreRun(**db, run);
+    testing::RestoreRun(*db, run);
   }
 }
 
 TEST_CASE("entries swapped in storage are named", "[ledger]") {
   testing::TempDir dir;
-  {
-    auto ledger = InitAndOpen(dir);
-    REQUIRE(ledger->Append(Batch(1, 10), "test").ok());
-  }
-  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
-  REQUIRE(db.ok());
-  const std::string a = testing::StoredEntry(**db, 3), b = testing::StoredEntry(**db, 4);
-  testing::ReplaceStoredEntry(**db, 3, b);
-  testing::ReplaceStoredEntry(**db, 4, a);
-  auto report = VerifyLedger(*store::MakeSnapshot(db->get()), {});
+  auto db = StoredLedger(dir, 10);
+  const std::string a = testing::StoredEntry(*db, 3), b = testing::StoredEntry(*db, 4);
+  testing::ReplaceStoredEntry(*db, 3, b);
+  testing::ReplaceStoredEntry(*db, 4, a);
+  auto report = VerifyLedger(*store::MakeSnapshot(db.get()), {});
   REQUIRE_FALSE(report->ok());
   CHECK(report->problems.front().seq() == 3);
 }
@@ -466,6 +464,48 @@ std::vector<uint64_t> ReceiptSeqs(const LedgerSnapshot& snapshot, const std::str
 }
 
 }  // namespace
+
+TEST_CASE("a backlog of deltas folds in bounded steps, oldest first", "[ledger][fold]") {
+  testing::TempDir dir;
+  REQUIRE(Ledger::Init(dir.path(), kOrigin).ok());
+  LedgerOptions options;
+  options.fold_rows_threshold = options.fold_deltas_threshold = UINT64_MAX / 2;  // no folds
+  options.fold_step_rows_max = 300;  // a group of 50 derives ~250 rows
+  {
+    auto ledger = Ledger::Open(dir.path(), options);
+    REQUIRE(ledger.ok());
+    for (int g = 0; g < 20; ++g) REQUIRE((*ledger)->Append(Batch(g * 50, 50), "t").ok());
+    CHECK((*ledger)->stats().folds == 0);
+  }
+  options.fold_rows_threshold = 1;  // the next group sets off a fold of everything
+  {
+    auto ledger = Ledger::Open(dir.path(), options);
+    REQUIRE(ledger.ok());
+    REQUIRE((*ledger)->Append(Batch(1000, 50), "t").ok());
+    // Wait until the steps stop coming (at most 30 s).
+    uint64_t folds = 0;
+    for (int quiet_ms = 0, waited_ms = 0; quiet_ms < 300 && waited_ms < 30000; waited_ms += 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      const uint64_t now = (*ledger)->stats().folds;
+      quiet_ms = now == folds ? quiet_ms + 10 : 0;
+      folds = now;
+    }
+    INFO("fold steps " << folds);
+    CHECK(folds >= 5);  // 21 groups, one or two a step
+    auto snap = (*ledger)->Snapshot();
+    for (int i = 0; i < 1050; i += 41) {
+      char id[32];
+      std::snprintf(id, sizeof id, "pkh-2026-11-%06d", i);
+      CHECK(snap->FindEventId(id).value() == static_cast<uint64_t>(i + 1));
+    }
+    CHECK(ReceiptSeqs(*snap, CodeAt(*snap, 7)) == std::vector<uint64_t>{7});
+    CHECK(ReceiptSeqs(*snap, CodeAt(*snap, 1049)) == std::vector<uint64_t>{1049});
+    CHECK(Verify(**ledger).ok());
+  }
+  auto db = store::Db::Open(dir / "db", store::OpenMode::kReadOnly);
+  REQUIRE(db.ok());
+  CHECK(store::ReadFoldSeq(**db, nullptr).value() == 1051);  // the size: every group folded
+}
 
 // Receipt rows travel in the group deltas: before a fold the live rows
 // answer, a snapshot older than the latest fold reads its own deltas, after
@@ -892,19 +932,14 @@ TEST_CASE("a damaged run is refused with the seq it is stored under", "[ledger][
 
 TEST_CASE("verify names a run whose header was damaged, and the entries it hid", "[ledger][runs]") {
   testing::TempDir dir;
-  {
-    auto ledger = InitAndOpen(dir);
-    REQUIRE(ledger->Append(Batch(1, 40), "test").ok());
-  }
-  auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
-  REQUIRE(db.ok());
+  auto db = StoredLedger(dir, 40);
   std::string value;
-  REQUIRE((*db)->db()->Get({}, (*db)->entries(), store::keys::Entry(32), &value).ok());
+  REQUIRE(db->db()->Get({}, db->entries(), store::keys::Entry(32), &value).ok());
   value[4] = 99;  // the count of the run holding 17..32
-  REQUIRE((*db)->db()->Put({}, (*db)->entries(), store::keys::Entry(32), value).ok());
+  REQUIRE(db->db()->Put({}, db->entries(), store::keys::Entry(32), value).ok());
   VerifyOptions options;
   options.problems_max = 8;
-  auto report = VerifyLedger(*store::MakeSnapshot(db->get()), options);
+  auto report = VerifyLedger(*store::MakeSnapshot(db.get()), options);
   REQUIRE(report.ok());
   REQUIRE(report->problems.size() >= 2);
   CHECK(report->problems[0].seq() == 32);
@@ -912,7 +947,7 @@ TEST_CASE("verify names a run whose header was damaged, and the entries it hid",
   CHECK(report->problems[1].seq() == 17);  // the next run begins at 33
   CHECK(report->problems[1].message().find("17 to 32 are missing") != std::string_view::npos);
   audit::VerifiedEntry entry;
-  CHECK(store::MakeSnapshot(db->get())->GetEntry(20, &entry).code() == Code::kCorruption);
+  CHECK(store::MakeSnapshot(db.get())->GetEntry(20, &entry).code() == Code::kCorruption);
 }
 
 TEST_CASE("a ledger of format 1, one entry a key, opens, verifies and grows in runs",

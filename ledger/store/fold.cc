@@ -69,11 +69,11 @@ void ReturnFreedMemory() {
 
 }  // namespace
 
-Folder::Folder(Db* db, uint64_t rows_threshold, uint64_t deltas_threshold,
-               std::function<void(uint64_t)> on_folded)
+Folder::Folder(Db* db, Thresholds thresholds, std::function<void(uint64_t)> on_folded)
     : db_(db),
-      rows_threshold_(rows_threshold),
-      deltas_threshold_(deltas_threshold),
+      rows_threshold_(thresholds.rows),
+      deltas_threshold_(thresholds.deltas),
+      step_rows_max_(std::max<uint64_t>(1, thresholds.step_rows_max)),
       on_folded_(std::move(on_folded)) {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "lumbung-fold");
@@ -118,7 +118,14 @@ void Folder::Run() {
 
 Status Folder::FoldNow() {
   std::lock_guard<std::mutex> lock(run_mu_);
-  return FoldOnce();
+  for (;;) {
+    LUMBUNG_ASSIGN_OR_RETURN(const bool more, FoldOnce());
+    if (!more) return Status();
+    // Between steps a closing ledger need not wait for the rest: what is
+    // not folded stays in its deltas, which a reopen folds.
+    std::lock_guard<std::mutex> stop_lock(mu_);
+    if (stop_) return Status();
+  }
 }
 
 void Folder::StopIngesting() {
@@ -162,6 +169,10 @@ Status Folder::IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& fi
 
 namespace {
 
+// The most compressed delta bytes one fold step reads (whole deltas, at
+// least one): with step_rows_max, what bounds a step's memory.
+constexpr size_t kFoldStepBlobBytesMax = 256 << 20;
+
 struct FoldRow {
   std::string_view key;
   std::optional<std::string_view> value;
@@ -195,27 +206,38 @@ Folder::SortedRows InKeyOrder(const RowBlock& block, std::vector<uint32_t>* orde
 
 }  // namespace
 
-Status Folder::FoldOnce() {
+Result<bool> Folder::FoldOnce() {
   const rocksdb::Snapshot* snap = db_->db()->GetSnapshot();
   std::deque<std::string> blobs;  // own the bytes the rows point into; never relocated
   std::vector<uint64_t> folded;
+  size_t blob_bytes = 0;
+  bool more = false;  // deltas wait beyond this step
   Status st = ForEachUnfoldedDelta(*db_, snap, [&](uint64_t end_seq, std::string_view blob) {
+    if (!blobs.empty() && blob_bytes + blob.size() > kFoldStepBlobBytesMax) {
+      more = true;
+      return Status::Internal("fold step full");  // stops the scan; not an error
+    }
     blobs.emplace_back(blob);
     folded.push_back(end_seq);
+    blob_bytes += blob.size();
     return Status();
   });
   db_->db()->ReleaseSnapshot(snap);
-  LUMBUNG_RETURN_IF_ERROR(st);
-  if (folded.empty()) return Status();
+  if (!more) LUMBUNG_RETURN_IF_ERROR(st);
+  if (folded.empty()) return false;
   // One reservation for the fold's rows: as many as the threshold lets
   // wait and a quarter more, never more than the deltas could hold (an
   // encoded row takes at least 32 bytes), so small folds stay small.
-  size_t blob_bytes = 0;
-  for (const std::string& blob : blobs) blob_bytes += blob.size();
   std::vector<FoldRow> rows;
-  rows.reserve(std::min<size_t>(rows_threshold_ + rows_threshold_ / 4, blob_bytes / 32));
+  rows.reserve(std::min<size_t>(
+      {rows_threshold_ + rows_threshold_ / 4, blob_bytes / 32, step_rows_max_ + 1}));
   RowBlock index;
+  size_t used = 0;  // deltas this step takes: whole ones, at least one
   for (const std::string& blob : blobs) {
+    if (used > 0 && rows.size() + index.size() >= step_rows_max_) {
+      more = true;
+      break;
+    }
     uint64_t end_seq = 0;
     LUMBUNG_RETURN_IF_ERROR(ForEachDeltaEntry(blob, &end_seq, [&](const DeltaEntry& e) {
       index.Put(keys::EventId(e.event_id), BigEndian64(e.seq));
@@ -224,7 +246,9 @@ Status Folder::FoldOnce() {
     LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &end_seq, [&](const DeltaRow& row) {
       rows.push_back(FoldRow{row.key, row.value, rows.size()});
     }));
+    ++used;
   }
+  folded.resize(used);
   std::vector<uint32_t> index_order;
   const SortedRows index_rows = InKeyOrder(index, &index_order);
   KeepNewestRows(&rows);
@@ -236,7 +260,8 @@ Status Folder::FoldOnce() {
                                 }
                                 return Status();
                               }};
-  return Finish(folded, index_rows, state_rows);
+  LUMBUNG_RETURN_IF_ERROR(Finish(folded, index_rows, state_rows));
+  return more;
 }
 
 Status Folder::Finish(const std::vector<uint64_t>& folded, const SortedRows& index_rows,

@@ -46,13 +46,18 @@ class Folder {
  public:
   // `on_folded(seq)` runs on the fold thread after rows of every group with
   // end_seq <= seq are readable as folded rows.
-  Folder(Db* db, uint64_t rows_threshold, uint64_t deltas_threshold,
-         std::function<void(uint64_t)> on_folded);
+  struct Thresholds {
+    uint64_t rows;           // fold once this many rows wait
+    uint64_t deltas;         // or this many deltas
+    uint64_t step_rows_max;  // the most rows one step takes (>= 1)
+  };
+  Folder(Db* db, Thresholds thresholds, std::function<void(uint64_t)> on_folded);
   ~Folder();
 
   // The writer reports what waits to be folded after each durable group.
   void Note(uint64_t unfolded_rows, uint64_t unfolded_deltas);
-  // Folds everything waiting now, on the calling thread (tests, shutdown).
+  // Folds everything waiting now, on the calling thread (tests, shutdown),
+  // in steps of at most step_rows_max rows (and 256 MiB of deltas).
   Status FoldNow();
   // Called by the writer when one of its writes failed, before it calls
   // DB::Resume(): from then on, folds write their rows with a WriteBatch
@@ -75,7 +80,8 @@ class Folder {
 
  private:
   void Run();
-  Status FoldOnce();
+  // One step: the oldest deltas within the step's bounds. Whether more wait.
+  Result<bool> FoldOnce();
   Status Finish(const std::vector<uint64_t>& folded, const SortedRows& index_rows,
                 const SortedRows& state_rows);
   Status IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& file,
@@ -84,6 +90,7 @@ class Folder {
   Db* db_;
   const uint64_t rows_threshold_;
   const uint64_t deltas_threshold_;
+  const uint64_t step_rows_max_;
   std::function<void(uint64_t)> on_folded_;
   std::mutex run_mu_;     // one fold at a time
   std::mutex ingest_mu_;  // held while ingesting

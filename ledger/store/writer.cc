@@ -54,12 +54,14 @@ Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LiveRows* live, LedgerIden
   auto writer =
       std::unique_ptr<Writer>(new Writer(db, live, std::move(identity), options, pii_key));
   LUMBUNG_RETURN_IF_ERROR(writer->LoadHead());
-  writer->folder_ =
-      std::make_unique<Folder>(db, options.fold_rows_threshold, options.fold_deltas_threshold,
-                               [w = writer.get()](uint64_t seq) {
-                                 w->live_->Folded(seq);
-                                 w->folded_seq_.store(seq, std::memory_order_release);
-                               });
+  writer->folder_ = std::make_unique<Folder>(
+      db,
+      Folder::Thresholds{options.fold_rows_threshold, options.fold_deltas_threshold,
+                         options.fold_step_rows_max},
+      [w = writer.get()](uint64_t seq) {
+        w->live_->Folded(seq);
+        w->folded_seq_.store(seq, std::memory_order_release);
+      });
   // Named so that top, perf and gdb show which stage is busy.
   writer->commit_thread_ = std::thread([w = writer.get()] {
     pthread_setname_np(pthread_self(), "lumbung-commit");

@@ -52,6 +52,11 @@ inline constexpr size_t kGroupBytesMax = 4 * 1024 * 1024;
 // MiB), and with the L0 trigger of db.cc no more compaction.
 inline constexpr uint64_t kFoldRowsThreshold = 128 * 1024;
 inline constexpr uint64_t kFoldDeltasThreshold = 1024;
+// The most rows (state and index) one fold step takes. A fold folds what
+// waits in steps of this size, oldest first, so a long backlog (folds
+// failing while writes go on, a ledger written without folds) needs the
+// memory of one step, not of the backlog: ~100 bytes a row.
+inline constexpr uint64_t kFoldStepRowsMax = 4 * 1024 * 1024;
 // The largest group delta a reader decompresses. A library batch of up to
 // kLibraryBatchEventsMax events is one group, with ~500 bytes of rows an
 // event; a frame that claims more is damaged.

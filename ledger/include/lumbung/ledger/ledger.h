@@ -51,6 +51,8 @@ struct LedgerOptions {
   // (see ledger/store/fold.h). Tests lower them to fold often.
   uint64_t fold_rows_threshold = limits::kFoldRowsThreshold;
   uint64_t fold_deltas_threshold = limits::kFoldDeltasThreshold;
+  // The most rows one fold step takes; a longer backlog folds in steps.
+  uint64_t fold_step_rows_max = limits::kFoldStepRowsMax;
   // Milliseconds since the epoch; the system clock when empty. The writer
   // never lets recorded_at_ms decrease, whatever the clock does.
   std::function<int64_t()> clock_ms;
