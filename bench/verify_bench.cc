@@ -13,11 +13,16 @@
 // FlatBuffers verification, event shapes, the manifest's digests), so the
 // ratios say what that costs; the target is verify >= 70% of sha256/entry.
 //
+// Each of --rounds rounds (3) times the baselines and then the live verify,
+// and the medians are reported: on a shared host the speed of the machine
+// drifts within a run, and a single baseline taken first skewed the ratio
+// by up to 10 points either way.
+//
 // The ledger is built the way a busy office fills it: disbursements in
 // batches of 1,000 (one commit group each), four batches in flight.
 //
 // Usage: verify_bench [--entries N] [--proofs N] [--ledger DIR] [--verify-only]
-//                     [--repeat N] [--phases]
+//                     [--rounds N] [--phases]
 
 #include <algorithm>
 #include <condition_variable>
@@ -143,7 +148,7 @@ struct Baseline {
   uint64_t bytes = 0;
 };
 
-Baseline HashBaseline(const LedgerSnapshot& snapshot) {
+std::vector<std::string> ReadAllEntries(const LedgerSnapshot& snapshot) {
   std::vector<std::string> entries;
   entries.reserve(snapshot.size());
   Check(snapshot.ScanEntries(0, snapshot.size(),
@@ -152,6 +157,10 @@ Baseline HashBaseline(const LedgerSnapshot& snapshot) {
                                return Status();
                              }),
         "reading entries");
+  return entries;
+}
+
+Baseline HashBaseline(const std::vector<std::string>& entries) {
   Baseline b;
   uint8_t sink = 0;  // keeps the digests from being optimised away
   bench::Stopwatch per_entry;
@@ -163,8 +172,14 @@ Baseline HashBaseline(const LedgerSnapshot& snapshot) {
   sink ^= digest.Final()[0];
   b.stream_seconds = stream.seconds();
   for (const std::string& e : entries) b.bytes += e.size();
-  std::printf("(digest bits %02x)\n", sink);  // uses `sink`, so no hash is optimised away
+  if (sink == 0x5a)
+    std::printf("(digest bits %02x)\n", sink);  // `sink` is used: no hash is optimised away
   return b;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 // What each part of a verify costs on one thread, per entry: reading the
@@ -334,28 +349,43 @@ int main(int argc, char** argv) {
   Check(ledger.status(), "reopening the ledger");
   auto snapshot = (*ledger)->Snapshot();
   const uint64_t size = snapshot->size();
-  const Baseline base = HashBaseline(*snapshot);
-  std::printf("ledger: %llu entries, %.1f MB of entry bytes (%.0f bytes each)\n",
-              static_cast<unsigned long long>(size), static_cast<double>(base.bytes) / 1e6,
-              static_cast<double>(base.bytes) / static_cast<double>(size));
-  PrintRate("baseline sha256/entry (OpenSSL)", size, base.per_entry_seconds, base);
-  PrintRate("baseline sha256/stream (OpenSSL)", size, base.stream_seconds, base);
-
+  // Rounds of (baseline, verify), so that both see the same state of a
+  // shared host; the medians are reported, and each round's ratio.
+  const std::vector<std::string> entries = ReadAllEntries(*snapshot);
   if (bench::HasFlag(argc, argv, "--phases")) PrintPhases(*snapshot);
-  // --repeat N: the live verify N times (a profile of it then outweighs the
-  // ledger's opening); each run is printed.
-  const size_t repeat = std::max<size_t>(1, Arg(argc, argv, "--repeat", 1));
-  for (size_t run = 0; run < repeat; ++run) {
+  const size_t rounds = std::max<size_t>(1, Arg(argc, argv, "--rounds", 3));
+  std::vector<double> per_entry_s, stream_s, verify_s, cpu_s;
+  uint64_t bytes = 0;
+  for (size_t round = 0; round < rounds; ++round) {
+    const Baseline b = HashBaseline(entries);
+    bytes = b.bytes;
     const double cpu_before = bench::ProcessCpuSeconds();
     bench::Stopwatch live;
     auto report = VerifyLedger(*snapshot, {});
-    const double live_seconds = live.seconds();
-    const double cpu_seconds = bench::ProcessCpuSeconds() - cpu_before;
+    verify_s.push_back(live.seconds());
+    cpu_s.push_back(bench::ProcessCpuSeconds() - cpu_before);
     if (!report.ok() || !report->ok()) std::abort();
-    PrintRate("verify (live ledger, RocksDB)", size, live_seconds, base);
-    std::printf("  CPU %.3f s (%.2f cores busy), %.0f ns per entry\n", cpu_seconds,
-                cpu_seconds / live_seconds, 1e9 * cpu_seconds / static_cast<double>(size));
+    per_entry_s.push_back(b.per_entry_seconds);
+    stream_s.push_back(b.stream_seconds);
+    std::printf("round %zu: sha256/entry %.3f s, verify %.3f s (%.0f%%), CPU %.3f s (%.2f cores)\n",
+                round + 1, b.per_entry_seconds, verify_s.back(),
+                100 * b.per_entry_seconds / verify_s.back(), cpu_s.back(),
+                cpu_s.back() / verify_s.back());
   }
+  Baseline base;
+  base.per_entry_seconds = Median(per_entry_s);
+  base.stream_seconds = Median(stream_s);
+  base.bytes = bytes;
+  std::printf(
+      "ledger: %llu entries, %.1f MB of entry bytes (%.0f bytes each); medians of %zu rounds:\n",
+      static_cast<unsigned long long>(size), static_cast<double>(base.bytes) / 1e6,
+      static_cast<double>(base.bytes) / static_cast<double>(size), rounds);
+  PrintRate("baseline sha256/entry (OpenSSL)", size, base.per_entry_seconds, base);
+  PrintRate("baseline sha256/stream (OpenSSL)", size, base.stream_seconds, base);
+  const double verify_seconds = Median(verify_s), cpu_seconds = Median(cpu_s);
+  PrintRate("verify (live ledger, RocksDB)", size, verify_seconds, base);
+  std::printf("  CPU %.3f s (%.2f cores busy), %.0f ns per entry\n", cpu_seconds,
+              cpu_seconds / verify_seconds, 1e9 * cpu_seconds / static_cast<double>(size));
   if (verify_only) return 0;
 
   snapshot.reset();
