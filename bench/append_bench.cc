@@ -117,11 +117,6 @@ RunResult RunLumbung(const std::string& dir, size_t events, size_t group,
   return r;
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,9 +153,9 @@ int main(int argc, char** argv) {
       lum_mbs.push_back(static_cast<double>(lum.bytes) / lum.seconds / 1e6);
       raw_mbs.push_back(static_cast<double>(raw.bytes) / raw.seconds / 1e6);
     }
-    const double l = Median(lum_eps), r = Median(raw_eps);
-    std::printf("%-6zu %9zu %12.0f %9.1f %12.0f %9.1f %6.0f%%\n", group, events, l, Median(lum_mbs),
-                r, Median(raw_mbs), 100.0 * l / r);
+    const double l = bench::Median(lum_eps), r = bench::Median(raw_eps);
+    std::printf("%-6zu %9zu %12.0f %9.1f %12.0f %9.1f %6.0f%%\n", group, events, l,
+                bench::Median(lum_mbs), r, bench::Median(raw_mbs), 100.0 * l / r);
   }
   return 0;
 }

@@ -83,6 +83,9 @@ struct AllocatorBytes {
 AllocatorBytes AllocatorStats();
 // CPU time (user + system) of every thread of this process so far.
 double ProcessCpuSeconds();
+// The median of `v` (the mean of the middle two for an even count); v is
+// not empty.
+double Median(std::vector<double> v);
 // CPU seconds so far of the live threads of this process, summed by thread
 // name (lumbung-apply, lumbung-commit, rocksdb:low, ...), from /proc.
 std::map<std::string, double> ThreadCpuSeconds();

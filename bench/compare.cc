@@ -194,8 +194,7 @@ struct Row {
   double Median(double RunResult::*field) const {
     std::vector<double> v;
     for (const RunResult& r : runs) v.push_back(r.*field);
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    return bench::Median(std::move(v));
   }
   double seconds() const { return Median(&RunResult::seconds); }
   double verify_seconds() const { return Median(&RunResult::verify_seconds); }

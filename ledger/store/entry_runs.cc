@@ -13,9 +13,12 @@ namespace lumbung::store {
 namespace {
 
 static_assert(kRunMagic.size() == 4);
-// The magic as a FlatBuffer root offset lies past the end of any entry.
-static_assert((uint32_t{0x4E} << 24 | uint32_t{0x55} << 16 | uint32_t{0x52} << 8 | 0xFF) >
-              audit::kEntryBytesMax);
+// The magic read as a FlatBuffer's root offset (u32 LE) lies past the end of
+// any entry, so no bare entry begins with it.
+static_assert((uint32_t{static_cast<uint8_t>(kRunMagic[0])} |
+               uint32_t{static_cast<uint8_t>(kRunMagic[1])} << 8 |
+               uint32_t{static_cast<uint8_t>(kRunMagic[2])} << 16 |
+               uint32_t{static_cast<uint8_t>(kRunMagic[3])} << 24) > audit::kEntryBytesMax);
 
 void PutU32(uint32_t v, std::string* out) {
   const char b[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),

@@ -145,11 +145,13 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptio
     // Format 1 stored each entry under its own key, which format 2 reads as
     // runs of one (entry_runs.h): only the label changes, so that a
     // version that knows only format 1 refuses the runs written from now on.
-    LUMBUNG_RETURN_IF_ERROR(
-        store::FromRocks(impl->db->db()->Put(rocksdb::WriteOptions(), impl->db->meta(),
-                                             std::string(store::keys::kMetaFormat),
-                                             std::string(store::kFormatVersion)),
-                         "upgrading the ledger format"));
+    // Synced, before any run can be written.
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    LUMBUNG_RETURN_IF_ERROR(store::FromRocks(
+        impl->db->db()->Put(synced, impl->db->meta(), std::string(store::keys::kMetaFormat),
+                            std::string(store::kFormatVersion)),
+        "upgrading the ledger format"));
   }
   LUMBUNG_ASSIGN_OR_RETURN(impl->origin, impl->db->GetMeta(store::keys::kMetaOrigin));
   LUMBUNG_ASSIGN_OR_RETURN(impl->verifier_key, impl->db->GetMeta(store::keys::kMetaVerifierKey));
