@@ -447,6 +447,34 @@ TEST_CASE("folded and unfolded event ids answer idempotency and lookups alike", 
   CHECK(Verify(**ledger).ok());
 }
 
+TEST_CASE("an unreadable event_id index row fails the request, not taken for absent", "[ledger]") {
+  testing::TempDir dir;
+  {
+    auto db = StoredLedger(dir, 3);
+    // What a damaged index holds for an id never recorded: not 8 bytes.
+    REQUIRE(db->db()
+                ->Put(rocksdb::WriteOptions(), db->index(),
+                      store::keys::EventId("pkh-2026-11-000009"), "bad")
+                .ok());
+  }
+  auto ledger = Ledger::Open(dir.path());
+  REQUIRE(ledger.ok());
+  // Taking the damaged row for "no such id" would record the id a second
+  // time if it was in fact used; the request fails and writes nothing.
+  auto damaged = (*ledger)->Append(Batch(8, 3), "t");
+  REQUIRE_FALSE(damaged.ok());
+  CHECK(damaged.status().IsCorruption());
+  CHECK(damaged.status().message().find("pkh-2026-11-000009") != std::string::npos);
+  CHECK((*ledger)->size() == 4);
+  // Requests that do not touch the damaged row go on.
+  auto fine = (*ledger)->Append(Batch(4, 2), "t");
+  REQUIRE(fine.ok());
+  CHECK(fine->front().seq == 4);
+  auto replay = (*ledger)->Append(Batch(1, 1), "t");
+  REQUIRE(replay.ok());
+  CHECK((*replay)[0].replayed);
+}
+
 namespace {
 
 std::string CodeAt(const LedgerSnapshot& snapshot, uint64_t seq) {

@@ -452,53 +452,72 @@ void Writer::PruneFolded() {
   pruned_to_seq_ = folded;
 }
 
-std::vector<std::optional<uint64_t>> Writer::LookupEventIds(const WriteRequest& request) {
+Result<std::vector<std::optional<uint64_t>>> Writer::LookupEventIds(const WriteRequest& request) {
   std::vector<std::optional<uint64_t>> out(request.events.size());
-  std::vector<std::string> keys;
-  std::vector<size_t> which;
+  // (index key, event index), sorted by key: RocksDB's batched MultiGet
+  // probes each table's filter for the whole batch at once, and sorted
+  // input spares it a sort of its own. The vector-returning MultiGet is a
+  // loop of Gets; with it, idempotency cost ~1.3 us of the apply stage per
+  // new event (demo workload, groups of 1,000).
+  std::vector<std::pair<std::string, size_t>> keys;
   for (size_t i = 0; i < request.events.size(); ++i) {
     const EventInput& e = request.events[i];
     if (!e.event_id_error.ok() || pending_.contains(e.event_id)) continue;
-    if (const auto seq = FindRecent(e.event_id)) {
-      out[i] = *seq;
+    LUMBUNG_ASSIGN_OR_RETURN(const std::optional<uint64_t> recent, FindRecent(e.event_id));
+    if (recent) {
+      out[i] = *recent;
       continue;
     }
-    {
-      keys.push_back(keys::EventId(e.event_id));
-      which.push_back(i);
-    }
+    keys.emplace_back(keys::EventId(e.event_id), i);
   }
   if (keys.empty()) return out;
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<std::string> values(keys.size());
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), db_->index());
-  const auto statuses = db_->db()->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  std::sort(keys.begin(), keys.end());
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const auto& k : keys) slices.emplace_back(k.first);
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->db()->MultiGet(rocksdb::ReadOptions(), db_->index(), keys.size(), slices.data(),
+                      values.data(), statuses.data(), /*sorted_input=*/true);
+  // A failed read must fail the request: taking it for "absent" could
+  // record an event_id twice.
   for (size_t k = 0; k < keys.size(); ++k) {
-    if (statuses[k].ok() && values[k].size() == 8) {
-      out[which[k]] = GetBigEndian64(reinterpret_cast<const uint8_t*>(values[k].data()));
+    if (statuses[k].IsNotFound()) continue;
+    LUMBUNG_RETURN_IF_ERROR(FromRocks(statuses[k], "looking up an event_id"));
+    if (values[k].size() != 8) {
+      return Status::Corruption("the index row of event_id " +
+                                request.events[keys[k].second].event_id + " is malformed");
     }
+    out[keys[k].second] = GetBigEndian64(reinterpret_cast<const uint8_t*>(values[k].data()));
   }
   return out;
 }
 
 // A fingerprint hit is only a candidate: the stored entry must carry the
 // same event_id. Hits are rare (replays), so reading the entry is cheap.
-std::optional<uint64_t> Writer::FindRecent(const std::string& event_id) {
+Result<std::optional<uint64_t>> Writer::FindRecent(const std::string& event_id) {
   std::vector<uint64_t> candidates;
   recent_.Find(IdFingerprint(event_id), &candidates);
   for (uint64_t seq : candidates) {
     std::string bytes;
     audit::VerifiedEntry entry;
-    if (ReadStoredEntry(db_->db(), db_->entries(), rocksdb::ReadOptions(), seq, &bytes).ok() &&
-        entry.Load(bytes).ok() && entry.body().event_id()->string_view() == event_id) {
-      return seq;
-    }
+    LUMBUNG_RETURN_IF_ERROR(
+        ReadStoredEntry(db_->db(), db_->entries(), rocksdb::ReadOptions(), seq, &bytes)
+            .Annotate("reading the entry of a recent event_id"));
+    LUMBUNG_RETURN_IF_ERROR(std::move(entry.Load(bytes)).WithSeq(static_cast<int64_t>(seq)));
+    if (entry.body().event_id()->string_view() == event_id) return std::optional<uint64_t>(seq);
   }
-  return std::nullopt;
+  return std::optional<uint64_t>();
 }
 
 Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& request) {
   RequestOutcome outcome;
+  auto looked_up = LookupEventIds(request);
+  if (!looked_up.ok()) {
+    outcome.result = std::move(looked_up).TakeStatus();
+    return outcome;
+  }
+  const std::vector<std::optional<uint64_t>>& prior = *looked_up;
   const uint64_t seq_mark = next_seq_;
   const audit::Hash leaf_mark = last_leaf_;
   const Domain::Mark domain_mark = domain_.GetMark();
@@ -507,7 +526,6 @@ Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& re
   const size_t leaves_mark = group_leaves_.size();
   const size_t pending_mark = group.pending_ids.size();
   group.batch.SetSavePoint();
-  const auto prior = LookupEventIds(request);
   std::vector<Receipt> receipts;
   receipts.reserve(request.events.size());
   Status st;
@@ -542,6 +560,13 @@ Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& re
 // undone at the end. Runs in the writer's order, so it sees exactly the
 // state a real append would.
 Writer::RequestOutcome Writer::CheckRequest(Group& group, const WriteRequest& request) {
+  auto looked_up = LookupEventIds(request);
+  if (!looked_up.ok()) {
+    RequestOutcome outcome;
+    outcome.result = std::move(looked_up).TakeStatus();
+    return outcome;
+  }
+  const std::vector<std::optional<uint64_t>>& prior = *looked_up;
   const uint64_t seq_mark = next_seq_;
   const audit::Hash leaf_mark = last_leaf_;
   const Domain::Mark domain_mark = domain_.GetMark();
@@ -550,7 +575,6 @@ Writer::RequestOutcome Writer::CheckRequest(Group& group, const WriteRequest& re
   const size_t leaves_mark = group_leaves_.size();
   const size_t pending_mark = group.pending_ids.size();
   group.batch.SetSavePoint();
-  const auto prior = LookupEventIds(request);
   std::vector<Receipt> receipts;
   bool touches = false;
   request.check_results->clear();

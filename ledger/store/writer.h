@@ -147,8 +147,8 @@ class Writer : public EntryReader {
   // person's row in the same batch.
   Status CheckPersonalData(const EventInput& event, const fb::EventBody& body);
   void KeepPersonalData(Group& group, const EventInput& event, const fb::EventBody& body);
-  std::vector<std::optional<uint64_t>> LookupEventIds(const WriteRequest& request);
-  std::optional<uint64_t> FindRecent(const std::string& event_id);
+  Result<std::vector<std::optional<uint64_t>>> LookupEventIds(const WriteRequest& request);
+  Result<std::optional<uint64_t>> FindRecent(const std::string& event_id);
   // Builds entry `seq` around `body` in fbb_; false if the result does not
   // pass the FlatBuffers Verifier (a malformed body).
   bool BuildEntry(uint64_t seq, int64_t now_ms, const std::string& actor, const std::string& body);
