@@ -7,6 +7,7 @@
 
 #include <rocksdb/sst_file_writer.h>
 
+#include "lumbung/base/assert.h"
 #include "lumbung/base/text.h"
 
 #include "receipt_index.h"
@@ -69,8 +70,10 @@ void ReturnFreedMemory() {
 
 }  // namespace
 
-Folder::Folder(Db* db, Thresholds thresholds, std::function<void(uint64_t)> on_folded)
+Folder::Folder(Db* db, const LiveRows* live, Thresholds thresholds,
+               std::function<void(uint64_t)> on_folded)
     : db_(db),
+      live_(live),
       rows_threshold_(thresholds.rows),
       deltas_threshold_(thresholds.deltas),
       step_rows_max_(std::max<uint64_t>(1, thresholds.step_rows_max)),
@@ -206,7 +209,82 @@ Folder::SortedRows InKeyOrder(const RowBlock& block, std::vector<uint32_t>* orde
 
 }  // namespace
 
+namespace {
+
+// The end seqs of the unfolded deltas in `snapshot`, and the watermark.
+Status ListUnfoldedDeltas(const Db& db, const rocksdb::Snapshot* snapshot, uint64_t* fold_seq,
+                          std::vector<uint64_t>* end_seqs) {
+  LUMBUNG_ASSIGN_OR_RETURN(*fold_seq, ReadFoldSeq(db, snapshot));
+  const std::string first = keys::StateDelta(*fold_seq + 1);
+  const std::string end = "e";  // first key past every 'd' key
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(ro, db.state()));
+  for (it->Seek(first); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (key.size() != 9 || key[0] != 'd') return Status::Corruption("bad group delta key");
+    end_seqs->push_back(GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 1)));
+  }
+  return FromRocks(it->status(), "listing group deltas");
+}
+
+}  // namespace
+
+// The live rows hold every unfolded group's rows with its keys already in
+// order, so a step made from them skips what a step made from the deltas
+// costs: reading and inflating every delta, and sorting its rows (~1.3 us
+// of the fold thread an event, demo workload). The result is the same:
+// for each key its newest version in the groups folded.
+Result<std::optional<bool>> Folder::FoldLive() {
+  uint64_t fold_seq = 0;
+  std::vector<uint64_t> end_seqs;
+  const rocksdb::Snapshot* snap = db_->db()->GetSnapshot();
+  Status st = ListUnfoldedDeltas(*db_, snap, &fold_seq, &end_seqs);
+  db_->db()->ReleaseSnapshot(snap);
+  LUMBUNG_RETURN_IF_ERROR(st);
+  if (end_seqs.empty()) return std::optional<bool>(false);
+  LiveRows::FoldRows taken;
+  if (!live_->CollectFold(fold_seq, end_seqs, step_rows_max_, &taken)) {
+    return std::optional<bool>();
+  }
+  LUMBUNG_ASSERT(taken.groups >= 1 && taken.groups <= end_seqs.size());
+  LUMBUNG_ASSERT(taken.end_seq == end_seqs[taken.groups - 1]);
+  size_t id_rows = 0;
+  for (const auto& row : taken.rows) id_rows += row.first.front() == kIndexRowPrefix ? 1 : 0;
+  // Index rows: receipt rows ('c') sort before event id rows ('e').
+  static_assert(kReceiptRowPrefix < kIndexRowPrefix);
+  const SortedRows index_rows{
+      taken.receipts.size() + id_rows, [&taken](const SortedRows::RowFn& fn) {
+        for (const auto& [value, seq] : taken.receipts) {
+          LUMBUNG_RETURN_IF_ERROR(fn(ReceiptRowKey(value, seq), std::string_view()));
+        }
+        for (const auto& [key, value] : taken.rows) {
+          if (key.front() == kIndexRowPrefix) LUMBUNG_RETURN_IF_ERROR(fn(key, value));
+        }
+        return Status();
+      }};
+  const SortedRows state_rows{taken.rows.size() - id_rows, [&taken](const SortedRows::RowFn& fn) {
+                                std::string key;
+                                for (const auto& [row_key, value] : taken.rows) {
+                                  if (row_key.front() == kIndexRowPrefix) continue;
+                                  key = keys::StateRow(row_key);
+                                  LUMBUNG_RETURN_IF_ERROR(fn(key, value));
+                                }
+                                return Status();
+                              }};
+  const bool more = taken.groups < end_seqs.size();
+  end_seqs.resize(taken.groups);
+  LUMBUNG_RETURN_IF_ERROR(Finish(end_seqs, index_rows, state_rows));
+  return std::optional<bool>(more);
+}
+
 Result<bool> Folder::FoldOnce() {
+  if (live_ != nullptr) {
+    LUMBUNG_ASSIGN_OR_RETURN(const std::optional<bool> more, FoldLive());
+    if (more) return *more;
+  }
   const rocksdb::Snapshot* snap = db_->db()->GetSnapshot();
   std::deque<std::string> blobs;  // own the bytes the rows point into; never relocated
   std::vector<uint64_t> folded;

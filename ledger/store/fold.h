@@ -32,6 +32,7 @@
 
 #include "db.h"
 #include "delta.h"
+#include "live_rows.h"
 
 namespace lumbung::store {
 
@@ -45,13 +46,16 @@ Status ForEachUnfoldedDelta(const Db& db, const rocksdb::Snapshot* snapshot,
 class Folder {
  public:
   // `on_folded(seq)` runs on the fold thread after rows of every group with
-  // end_seq <= seq are readable as folded rows.
+  // end_seq <= seq are readable as folded rows. `live` (may be null): the
+  // writer's cache of the unfolded rows, which the fold takes its rows
+  // from when it holds the groups folded (see FoldLive).
   struct Thresholds {
     uint64_t rows;           // fold once this many rows wait
     uint64_t deltas;         // or this many deltas
     uint64_t step_rows_max;  // the most rows one step takes (>= 1)
   };
-  Folder(Db* db, Thresholds thresholds, std::function<void(uint64_t)> on_folded);
+  Folder(Db* db, const LiveRows* live, Thresholds thresholds,
+         std::function<void(uint64_t)> on_folded);
   ~Folder();
 
   // The writer reports what waits to be folded after each durable group.
@@ -82,12 +86,15 @@ class Folder {
   void Run();
   // One step: the oldest deltas within the step's bounds. Whether more wait.
   Result<bool> FoldOnce();
+  // The step from the live rows; nullopt if they cannot answer for it.
+  Result<std::optional<bool>> FoldLive();
   Status Finish(const std::vector<uint64_t>& folded, const SortedRows& index_rows,
                 const SortedRows& state_rows);
   Status IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& file,
                     const SortedRows& rows);
 
   Db* db_;
+  const LiveRows* live_;
   const uint64_t rows_threshold_;
   const uint64_t deltas_threshold_;
   const uint64_t step_rows_max_;

@@ -4,6 +4,9 @@
 #include <mutex>
 
 #include "lumbung/base/assert.h"
+#include "lumbung/base/text.h"
+
+#include "db.h"
 
 namespace lumbung::store {
 
@@ -26,6 +29,22 @@ void LiveRows::Add(uint64_t end_seq, RowBlock rows, Receipts receipts) {
       versions.push_back(Version{end_seq, &held, i});
     }
   }
+}
+
+Result<uint64_t> LiveRows::AddDelta(uint64_t end_seq, std::string_view blob) {
+  uint64_t blob_seq = 0;
+  RowBlock rows;
+  std::vector<uint64_t> receipts;
+  LUMBUNG_RETURN_IF_ERROR(ForEachDeltaEntry(blob, &blob_seq, [&](const DeltaEntry& e) {
+    rows.Put(keys::EventId(e.event_id), BigEndian64(e.seq));
+    if (e.receipt_value) receipts.push_back(*e.receipt_value);
+  }));
+  LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &blob_seq, [&](const DeltaRow& row) {
+    row.value ? rows.Put(row.key, *row.value) : rows.Delete(row.key);
+  }));
+  const uint64_t count = rows.size();
+  Add(end_seq, std::move(rows), {receipts, end_seq - receipts.size()});
+  return count;
 }
 
 template <typename Drop>
@@ -111,6 +130,41 @@ bool LiveRows::FindReceipt(uint64_t fold_seq, uint64_t size, uint64_t value,
     auto it = std::lower_bound(sorted.begin(), sorted.end(), std::make_pair(value, uint64_t{0}));
     for (; it != sorted.end() && it->first == value; ++it) fn(it->second);
   }
+  return true;
+}
+
+bool LiveRows::CollectFold(uint64_t fold_seq, const std::vector<uint64_t>& end_seqs,
+                           size_t rows_max, FoldRows* out) const {
+  std::shared_lock lock(mu_);
+  if (fold_seq != base_ || end_seqs.empty()) return false;
+  size_t rows = 0;
+  size_t taken = 0;
+  for (const uint64_t end_seq : end_seqs) {
+    const auto group = groups_.find(end_seq);
+    if (group == groups_.end()) return false;
+    const auto receipts = receipts_.find(end_seq);
+    const size_t group_rows =
+        group->second.size() + (receipts != receipts_.end() ? receipts->second.size() : 0);
+    if (taken > 0 && rows + group_rows > rows_max) break;
+    rows += group_rows;
+    ++taken;
+  }
+  // The groups must be the oldest held: then "newest version with end
+  // seq <= the last taken" is exactly what folding their deltas keeps.
+  if (groups_.begin()->first != end_seqs.front()) return false;
+  const uint64_t up_to = end_seqs[taken - 1];
+  out->end_seq = up_to;
+  out->groups = taken;
+  out->rows.clear();
+  out->rows.reserve(std::min(rows, rows_.size()));
+  for (const auto& [key, versions] : rows_) {
+    if (const Version* v = Newest(versions, up_to)) out->rows.emplace_back(v->key(), v->value());
+  }
+  out->receipts.clear();
+  for (auto it = receipts_.begin(); it != receipts_.end() && it->first <= up_to; ++it) {
+    out->receipts.insert(out->receipts.end(), it->second.begin(), it->second.end());
+  }
+  std::sort(out->receipts.begin(), out->receipts.end());
   return true;
 }
 

@@ -54,6 +54,9 @@ class LiveRows {
   // The rows of a group that ends at `end_seq` (newer than every group
   // added), and its entries' receipt values.
   void Add(uint64_t end_seq, RowBlock rows, Receipts receipts);
+  // Adds the rows of the stored delta of the group ending at `end_seq` (at
+  // open: groups written and not yet folded). How many rows it holds.
+  Result<uint64_t> AddDelta(uint64_t end_seq, std::string_view blob);
   // Undoes Add of the group ending at `end_seq` (its write failed).
   void Remove(uint64_t end_seq);
   // A fold made every group up to `fold_seq` readable as folded rows.
@@ -75,6 +78,25 @@ class LiveRows {
   // value is `value`. False: cannot answer.
   bool FindReceipt(uint64_t fold_seq, uint64_t size, uint64_t value,
                    const std::function<void(uint64_t)>& fn) const;
+
+  // What a fold of the groups ending at `end_seqs` (in order, the oldest
+  // unfolded ones) writes, already in key order: the cache's index keeps
+  // its keys sorted, so the fold need not read, inflate and sort the
+  // deltas again. Views point into the groups' rows, which stay until
+  // Folded() passes them (only a failed, hence newer, group is removed).
+  struct FoldRows {
+    uint64_t end_seq = 0;  // the newest group taken
+    size_t groups = 0;     // how many of end_seqs were taken (a prefix)
+    // For each key, its newest version in the groups taken (nullopt value:
+    // deleted). Projection rows and event id rows alike, in key order.
+    std::vector<std::pair<std::string_view, std::optional<std::string_view>>> rows;
+    std::vector<std::pair<uint64_t, uint64_t>> receipts;  // (value, seq), sorted
+  };
+  // Takes groups from the front of `end_seqs` while their rows stay within
+  // `rows_max` (at least one group). False: the cache cannot answer (its
+  // base is not `fold_seq`, or it lacks one of the groups).
+  bool CollectFold(uint64_t fold_seq, const std::vector<uint64_t>& end_seqs, size_t rows_max,
+                   FoldRows* out) const;
 
  private:
   struct Version {

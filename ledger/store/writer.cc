@@ -55,7 +55,7 @@ Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LiveRows* live, LedgerIden
       std::unique_ptr<Writer>(new Writer(db, live, std::move(identity), options, pii_key));
   LUMBUNG_RETURN_IF_ERROR(writer->LoadHead());
   writer->folder_ = std::make_unique<Folder>(
-      db,
+      db, live,
       Folder::Thresholds{options.fold_rows_threshold, options.fold_deltas_threshold,
                          options.fold_step_rows_max},
       [w = writer.get()](uint64_t seq) {
@@ -110,21 +110,11 @@ Status Writer::LoadHead() {
   LUMBUNG_RETURN_IF_ERROR(
       ForEachUnfoldedDelta(*db_, nullptr, [&](uint64_t end_seq, std::string_view blob) {
         uint64_t blob_seq = 0;
-        uint64_t rows = 0;
-        // The same rows go to the live cache, which readers consult first.
-        RowBlock live_rows;
-        std::vector<uint64_t> receipts;
         LUMBUNG_RETURN_IF_ERROR(ForEachDeltaEntry(blob, &blob_seq, [&](const DeltaEntry& e) {
-          ++rows;
           recent_.Insert(IdFingerprint(e.event_id), e.seq, end_seq);
-          live_rows.Put(keys::EventId(e.event_id), BigEndian64(e.seq));
-          if (e.receipt_value) receipts.push_back(*e.receipt_value);
         }));
-        LUMBUNG_RETURN_IF_ERROR(ForEachDeltaRow(blob, &blob_seq, [&](const DeltaRow& row) {
-          ++rows;
-          row.value ? live_rows.Put(row.key, *row.value) : live_rows.Delete(row.key);
-        }));
-        live_->Add(end_seq, std::move(live_rows), {receipts, end_seq - receipts.size()});
+        // The same rows go to the live cache, which readers consult first.
+        LUMBUNG_ASSIGN_OR_RETURN(const uint64_t rows, live_->AddDelta(end_seq, blob));
         unfolded_.emplace_back(end_seq, rows);
         unfolded_rows_ += rows;
         return Status();
