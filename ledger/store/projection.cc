@@ -11,6 +11,7 @@
 
 #include <rocksdb/iterator.h>
 
+#include "lumbung/base/assert.h"
 #include "lumbung/ledger/domain/domain.h"
 #include "lumbung/ledger/domain/rows.h"
 #include "lumbung/ledger/event.h"
@@ -160,19 +161,41 @@ class EntryPipeline {
   std::thread thread_;                             // last: starts after the rest
 };
 
-void Frame(audit::Sha256Stream& digest, std::string_view key, std::string_view value) {
-  uint8_t len[8];
-  const uint32_t k = static_cast<uint32_t>(key.size());
-  const uint32_t v = static_cast<uint32_t>(value.size());
-  for (int i = 0; i < 4; ++i) {
-    len[i] = static_cast<uint8_t>(k >> (24 - 8 * i));
-    len[4 + i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+// The digest's input, framed row by row:
+//   for each row: BE32(len key) key BE32(len value) value
+// and handed to SHA-256 in blocks of up to 64 KiB: four small updates a
+// row cost more than hashing the bytes (SHA-NI hashes 16 KiB at 1.4 GB/s,
+// 128 bytes at 0.45 GB/s). The digest is the same as unbuffered.
+class FramedDigest {
+ public:
+  void Add(std::string_view key, std::string_view value) {
+    PutLength(key.size());
+    buffer_.append(key);
+    PutLength(value.size());
+    buffer_.append(value);
+    if (buffer_.size() >= kFlushBytes) Flush();
   }
-  digest.Update(std::span<const uint8_t>(len, 4));
-  digest.Update(key);
-  digest.Update(std::span<const uint8_t>(len + 4, 4));
-  digest.Update(value);
-}
+  audit::Hash Final() {
+    Flush();
+    return digest_.Final();
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 64 << 10;
+  void PutLength(size_t n) {
+    LUMBUNG_ASSERT(n <= UINT32_MAX);
+    const auto v = static_cast<uint32_t>(n);
+    const char be[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                        static_cast<char>(v >> 8), static_cast<char>(v)};
+    buffer_.append(be, 4);
+  }
+  void Flush() {
+    digest_.Update(buffer_);
+    buffer_.clear();
+  }
+  audit::Sha256Stream digest_;
+  std::string buffer_;
+};
 
 }  // namespace
 
@@ -181,38 +204,66 @@ Result<std::optional<std::string>> GetProjectionRow(const LedgerSnapshot& snapsh
   return store::GetRow(snapshot.impl(), key);
 }
 
-// Merges the folded rows (state CF, 'r' + key) with the overlay of unfolded
-// deltas, in key order; on equal keys the overlay wins (a deletion hides).
 namespace {
 
-// Merges the folded rows (state CF, 'r' + key) with `overlay` (the newest
-// unfolded version of each key), in key order; on equal keys the overlay
-// wins and a deletion hides the row.
-Status MergeRows(const LedgerSnapshot::Impl& impl, std::string_view prefix,
-                 const std::map<std::string, std::optional<std::string>>& overlay,
+using Overlay = std::map<std::string, std::optional<std::string>>;
+
+// Keys in [lo, hi) (hi empty: no upper bound), except those that start
+// with `skip` (if not empty).
+struct RowRange {
+  std::string lo;
+  std::string hi;
+  std::string skip;
+  bool Holds(std::string_view key) const {
+    return key >= lo && (hi.empty() || key < hi) && (skip.empty() || !key.starts_with(skip));
+  }
+};
+
+// Merges the folded rows (state CF, 'r' + key) in `range` with `overlay`
+// (the newest unfolded version of each key), in key order; on equal keys
+// the overlay wins and a deletion hides the row. The skipped rows are
+// passed over by seeking past them, not read.
+Status MergeRows(const LedgerSnapshot::Impl& impl, const RowRange& range, const Overlay& overlay,
                  const std::function<Status(std::string_view, std::string_view)>& fn) {
-  const std::string first = store::keys::StateRow(prefix);
-  const std::string end = PrefixEnd(first);
+  const std::string first = store::keys::StateRow(range.lo);
+  const std::string end =
+      range.hi.empty() ? PrefixEnd(store::keys::StateRow("")) : store::keys::StateRow(range.hi);
+  const std::string past_skip =
+      range.skip.empty() ? std::string() : store::keys::StateRow(PrefixEnd(range.skip));
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro = impl.Read();
-  if (!end.empty()) ro.iterate_upper_bound = &upper;
+  ro.iterate_upper_bound = &upper;
+  // A scan of everything (the digest) would push the whole family through
+  // the block cache, evicting what point reads use, for no reuse.
+  if (range.lo.empty() || range.hi.empty()) {
+    ro.fill_cache = false;
+    ro.readahead_size = 2 << 20;
+  }
   std::unique_ptr<rocksdb::Iterator> it(impl.db->db()->NewIterator(ro, impl.db->state()));
   it->Seek(first);
-  auto ov = overlay.lower_bound(std::string(prefix));
+  auto ov = overlay.lower_bound(range.lo);
+  const auto in_range = [&range](std::string_view key) {
+    return range.hi.empty() || key < range.hi;
+  };
   auto ov_in = [&] {
     // Unfolded event-id and receipt rows share the overlay but belong to
     // the index.
-    while (ov != overlay.end() && store::IsIndexRowKey(ov->first) &&
-           ov->first.starts_with(prefix)) {
+    while (ov != overlay.end() && in_range(ov->first) &&
+           (store::IsIndexRowKey(ov->first) || !range.Holds(ov->first))) {
       ++ov;
     }
-    return ov != overlay.end() && ov->first.starts_with(prefix);
+    return ov != overlay.end() && in_range(ov->first);
   };
-  while (it->Valid() || ov_in()) {
-    const bool have_row = it->Valid();
+  for (;;) {
     const std::string_view row_key =
-        have_row ? std::string_view(it->key().data() + 1, it->key().size() - 1)
-                 : std::string_view();
+        it->Valid() ? std::string_view(it->key().data() + 1, it->key().size() - 1)
+                    : std::string_view();
+    if (it->Valid() && !range.skip.empty() && row_key.starts_with(range.skip)) {
+      it->Seek(past_skip);
+      continue;
+    }
+    const bool have_row = it->Valid();
+    if (!have_row && !ov_in()) break;
     if (ov_in() && (!have_row || ov->first <= row_key)) {
       if (have_row && ov->first == row_key) it->Next();
       if (ov->second) LUMBUNG_RETURN_IF_ERROR(fn(ov->first, *ov->second));
@@ -225,24 +276,32 @@ Status MergeRows(const LedgerSnapshot::Impl& impl, std::string_view prefix,
   return store::FromRocks(it->status(), "reading projection rows");
 }
 
+// The unfolded rows under `prefix` a scan merges with the folded ones: the
+// live cache's if it can answer for this snapshot (copied into `local`;
+// for one prefix it is a small overlay), else the snapshot's overlay of
+// its own deltas.
+Result<const Overlay*> OverlayFor(const LedgerSnapshot::Impl& impl, std::string_view prefix,
+                                  Overlay* local) {
+  if (impl.live != nullptr &&
+      impl.live->Scan(impl.fold_seq, impl.size, prefix,
+                      [local](std::string_view key, std::optional<std::string_view> value) {
+                        local->emplace(std::string(key),
+                                       value ? std::optional<std::string>(*value) : std::nullopt);
+                      })) {
+    return local;
+  }
+  LUMBUNG_RETURN_IF_ERROR(store::EnsureOverlay(impl));
+  return &impl.overlay;
+}
+
 }  // namespace
 
 Status ScanProjectionRows(const LedgerSnapshot& snapshot, std::string_view prefix,
                           const std::function<Status(std::string_view, std::string_view)>& fn) {
-  const auto& impl = snapshot.impl();
-  if (impl.live != nullptr) {
-    // The live cache holds only this prefix's unfolded rows: a small overlay.
-    std::map<std::string, std::optional<std::string>> overlay;
-    const bool usable = impl.live->Scan(
-        impl.fold_seq, impl.size, prefix,
-        [&overlay](std::string_view key, std::optional<std::string_view> value) {
-          overlay.emplace(std::string(key),
-                          value ? std::optional<std::string>(*value) : std::nullopt);
-        });
-    if (usable) return MergeRows(impl, prefix, overlay, fn);
-  }
-  LUMBUNG_RETURN_IF_ERROR(store::EnsureOverlay(impl));
-  return MergeRows(impl, prefix, impl.overlay, fn);
+  Overlay local;
+  LUMBUNG_ASSIGN_OR_RETURN(const Overlay* overlay, OverlayFor(snapshot.impl(), prefix, &local));
+  const std::string lo(prefix);
+  return MergeRows(snapshot.impl(), RowRange{lo, PrefixEnd(lo), ""}, *overlay, fn);
 }
 
 Status LoadProjection(const LedgerSnapshot& snapshot, const std::vector<std::string>& prefixes,
@@ -328,20 +387,26 @@ Result<domain::State> ReplayProjection(const LedgerSnapshot& snapshot, uint64_t 
 }
 
 audit::Hash DigestState(const domain::State& state) {
-  audit::Sha256Stream digest;
+  FramedDigest digest;
   domain::ForEachStateRow(state, [&digest](const std::string& key, const std::string& value) {
-    Frame(digest, key, value);
+    digest.Add(key, value);
   });
   return digest.Final();
 }
 
 Result<audit::Hash> DigestStoredProjection(const LedgerSnapshot& snapshot) {
-  audit::Sha256Stream digest;
+  Overlay local;
+  LUMBUNG_ASSIGN_OR_RETURN(const Overlay* overlay, OverlayFor(snapshot.impl(), "", &local));
+  FramedDigest digest;
+  // History rows are not part of the state (DigestState has none), and
+  // they are about half of all rows: the scan seeks past them rather than
+  // reading each one to drop it.
   LUMBUNG_RETURN_IF_ERROR(
-      ScanProjectionRows(snapshot, "", [&digest](std::string_view key, std::string_view value) {
-        if (!key.empty() && key[0] != domain::kHistoryPrefix) Frame(digest, key, value);
-        return Status();
-      }));
+      MergeRows(snapshot.impl(), RowRange{"", "", std::string(1, domain::kHistoryPrefix)}, *overlay,
+                [&digest](std::string_view key, std::string_view value) {
+                  digest.Add(key, value);
+                  return Status();
+                }));
   return digest.Final();
 }
 
