@@ -28,27 +28,42 @@ Result<uint64_t> ReadFoldSeq(const Db& db, const rocksdb::Snapshot* snapshot) {
   return GetBigEndian64(reinterpret_cast<const uint8_t*>(value.data()));
 }
 
-Status ForEachUnfoldedDelta(const Db& db, const rocksdb::Snapshot* snapshot,
-                            const std::function<Status(uint64_t, std::string_view)>& fn) {
-  LUMBUNG_ASSIGN_OR_RETURN(const uint64_t fold_seq, ReadFoldSeq(db, snapshot));
-  const std::string first = keys::StateDelta(fold_seq + 1);
+namespace {
+
+// Calls fn(end_seq, stored value) for each delta after the watermark (put
+// in *fold_seq), in order.
+Status ScanDeltas(const Db& db, const rocksdb::Snapshot* snapshot, uint64_t* fold_seq,
+                  const std::function<Status(uint64_t, const rocksdb::Slice&)>& fn) {
+  LUMBUNG_ASSIGN_OR_RETURN(*fold_seq, ReadFoldSeq(db, snapshot));
+  const std::string first = keys::StateDelta(*fold_seq + 1);
   const std::string end = "e";  // first key past every 'd' key
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(ro, db.state()));
-  std::string inflated;
   for (it->Seek(first); it->Valid(); it->Next()) {
     const rocksdb::Slice key = it->key();
     if (key.size() != 9 || key[0] != 'd') return Status::Corruption("bad group delta key");
-    const uint64_t end_seq = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 1));
-    LUMBUNG_ASSIGN_OR_RETURN(
-        const std::string_view blob,
-        InflateDelta(std::string_view(it->value().data(), it->value().size()), &inflated));
-    LUMBUNG_RETURN_IF_ERROR(fn(end_seq, blob));
+    LUMBUNG_RETURN_IF_ERROR(
+        fn(GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 1)), it->value()));
   }
   return FromRocks(it->status(), "reading group deltas");
+}
+
+}  // namespace
+
+Status ForEachUnfoldedDelta(const Db& db, const rocksdb::Snapshot* snapshot,
+                            const std::function<Status(uint64_t, std::string_view)>& fn) {
+  uint64_t fold_seq = 0;
+  std::string inflated;
+  return ScanDeltas(db, snapshot, &fold_seq,
+                    [&](uint64_t end_seq, const rocksdb::Slice& value) -> Status {
+                      LUMBUNG_ASSIGN_OR_RETURN(
+                          const std::string_view blob,
+                          InflateDelta(std::string_view(value.data(), value.size()), &inflated));
+                      return fn(end_seq, blob);
+                    });
 }
 
 namespace {
@@ -214,20 +229,10 @@ namespace {
 // The end seqs of the unfolded deltas in `snapshot`, and the watermark.
 Status ListUnfoldedDeltas(const Db& db, const rocksdb::Snapshot* snapshot, uint64_t* fold_seq,
                           std::vector<uint64_t>* end_seqs) {
-  LUMBUNG_ASSIGN_OR_RETURN(*fold_seq, ReadFoldSeq(db, snapshot));
-  const std::string first = keys::StateDelta(*fold_seq + 1);
-  const std::string end = "e";  // first key past every 'd' key
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(ro, db.state()));
-  for (it->Seek(first); it->Valid(); it->Next()) {
-    const rocksdb::Slice key = it->key();
-    if (key.size() != 9 || key[0] != 'd') return Status::Corruption("bad group delta key");
-    end_seqs->push_back(GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 1)));
-  }
-  return FromRocks(it->status(), "listing group deltas");
+  return ScanDeltas(db, snapshot, fold_seq, [end_seqs](uint64_t end_seq, const rocksdb::Slice&) {
+    end_seqs->push_back(end_seq);
+    return Status();
+  });
 }
 
 }  // namespace
