@@ -67,7 +67,10 @@ IngestResult RunLumbung(const std::string& dir, const std::vector<EventInput>& e
   if (!Ledger::Init(dir, "lumbung.example/jakarta-timur/duren-sawit").ok()) std::abort();
   LedgerOptions options;
   options.group_events_max = group;
-  if (g_no_fold) options.fold_rows_threshold = options.fold_deltas_threshold = UINT64_MAX / 2;
+  if (g_no_fold) {
+    options.fold_rows_threshold = options.fold_deltas_threshold = UINT64_MAX / 2;
+    options.unfolded_rows_max = UINT64_MAX;
+  }
   auto ledger = Ledger::Open(dir, options);
   if (!ledger.ok()) std::abort();
   std::vector<std::vector<EventInput>> batches;

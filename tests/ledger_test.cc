@@ -593,6 +593,41 @@ TEST_CASE("a fold from the live rows writes what a fold from the deltas writes",
   CHECK(report->equal());
 }
 
+TEST_CASE("past the bound on unfolded rows, a write waits for a fold or is refused as Busy",
+          "[ledger][fold]") {
+  LedgerOptions options;
+  options.fold_rows_threshold = options.fold_deltas_threshold = UINT64_MAX / 2;  // only the bound
+  options.unfolded_rows_max = 80;  // a group of 50 programmes derives 100 rows
+  SECTION("no time to wait: refused, and the fold it asked for lets writes go on") {
+    options.fold_wait_ms = 0;
+    testing::TempDir dir;
+    auto ledger = InitAndOpen(dir, options);
+    REQUIRE(ledger->Append(Batch(0, 50), "t").ok());
+    auto refused = ledger->Append(Batch(50, 50), "t");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().IsBusy());
+    CHECK(refused.status().message().find("folding") != std::string::npos);
+    CHECK(ledger->size() == 51);
+    for (int i = 0; i < 1000 && ledger->stats().folds == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(ledger->stats().folds >= 1);
+    auto accepted = ledger->Append(Batch(50, 50), "t");
+    REQUIRE(accepted.ok());
+    CHECK(accepted->front().seq == 51);
+    CHECK(Verify(*ledger).ok());
+  }
+  SECTION("time to wait: the write waits for the fold and is recorded") {
+    options.fold_wait_ms = 30000;
+    testing::TempDir dir;
+    auto ledger = InitAndOpen(dir, options);
+    for (int b = 0; b < 4; ++b) REQUIRE(ledger->Append(Batch(b * 50, 50), "t").ok());
+    CHECK(ledger->stats().folds >= 1);
+    CHECK(ledger->size() == 201);
+    CHECK(ledger->Snapshot()->FindEventId("pkh-2026-11-000007").value() == 8);
+  }
+}
+
 TEST_CASE("a backlog of deltas folds in bounded steps, oldest first", "[ledger][fold]") {
   testing::TempDir dir;
   REQUIRE(Ledger::Init(dir.path(), kOrigin).ok());

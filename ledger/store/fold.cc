@@ -117,6 +117,14 @@ void Folder::Note(uint64_t unfolded_rows, uint64_t unfolded_deltas) {
   cv_.notify_all();
 }
 
+void Folder::Want() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wanted_ = true;
+  }
+  cv_.notify_all();
+}
+
 void Folder::Run() {
   for (;;) {
     bool fold = false;

@@ -60,6 +60,8 @@ class Folder {
 
   // The writer reports what waits to be folded after each durable group.
   void Note(uint64_t unfolded_rows, uint64_t unfolded_deltas);
+  // Asks for a fold of whatever waits, thresholds or not.
+  void Want();
   // Folds everything waiting now, on the calling thread (tests, shutdown),
   // in steps of at most step_rows_max rows (and 256 MiB of deltas).
   Status FoldNow();

@@ -60,7 +60,11 @@ Result<std::unique_ptr<Writer>> Writer::Start(Db* db, LiveRows* live, LedgerIden
                          options.fold_step_rows_max},
       [w = writer.get()](uint64_t seq) {
         w->live_->Folded(seq);
-        w->folded_seq_.store(seq, std::memory_order_release);
+        {
+          std::lock_guard<std::mutex> lock(w->fold_mu_);
+          w->folded_seq_.store(seq, std::memory_order_release);
+        }
+        w->fold_cv_.notify_all();
       });
   // Named so that top, perf and gdb show which stage is busy.
   writer->commit_thread_ = std::thread([w = writer.get()] {
@@ -221,6 +225,13 @@ void Writer::ApplyLoop() {
       auto previous = WaitCommitted();
       if (!previous->written.ok()) RollbackTo(*previous);
       Acknowledge(*previous, previous->written);
+      continue;
+    }
+    if (!FoldCaughtUp()) {
+      const Status busy =
+          Status::Busy("the ledger is still folding earlier writes into its projections (" +
+                       std::to_string(unfolded_rows_) + " rows wait); retry shortly");
+      for (auto& request : requests) request->done(busy);
       continue;
     }
     auto group = Prepare(std::move(requests));
@@ -429,6 +440,25 @@ void Writer::NoteDurable(const Group& group) {
   unfolded_.emplace_back(group.end_seq, group.delta_rows);
   unfolded_rows_ += group.delta_rows;
   folder_->Note(unfolded_rows_, unfolded_.size());
+}
+
+bool Writer::FoldCaughtUp() {
+  PruneFolded();
+  if (unfolded_rows_ < options_.unfolded_rows_max) return true;
+  folder_->Want();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.fold_wait_ms);
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(fold_mu_);
+      const uint64_t seen = folded_seq_.load(std::memory_order_acquire);
+      fold_cv_.wait_until(lock, deadline, [&] { return folded_seq_.load() != seen; });
+    }
+    PruneFolded();
+    if (unfolded_rows_ < options_.unfolded_rows_max) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    folder_->Want();  // a step folded part of it; the rest next
+  }
 }
 
 void Writer::PruneFolded() {

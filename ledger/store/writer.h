@@ -148,6 +148,9 @@ class Writer : public EntryReader {
   Status CheckPersonalData(const EventInput& event, const fb::EventBody& body);
   void KeepPersonalData(Group& group, const EventInput& event, const fb::EventBody& body);
   Result<std::vector<std::optional<uint64_t>>> LookupEventIds(const WriteRequest& request);
+  // Whether the unfolded rows are under options_.unfolded_rows_max, after
+  // asking for a fold and waiting up to fold_wait_ms if they were not.
+  bool FoldCaughtUp();
   Result<std::optional<uint64_t>> FindRecent(const std::string& event_id);
   // Builds entry `seq` around `body` in fbb_; false if the result does not
   // pass the FlatBuffers Verifier (a malformed body).
@@ -195,6 +198,8 @@ class Writer : public EntryReader {
   uint64_t unfolded_rows_ = 0;
   uint64_t pruned_to_seq_ = 0;
   std::atomic<uint64_t> folded_seq_{0};  // set by the fold thread
+  std::mutex fold_mu_;                   // with fold_cv_: a fold finished
+  std::condition_variable fold_cv_;
   std::unique_ptr<Folder> folder_;
   DeltaCompressor compressor_;  // commit thread only
   flatbuffers::FlatBufferBuilder fbb_{1024};

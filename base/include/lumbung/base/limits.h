@@ -57,6 +57,14 @@ inline constexpr uint64_t kFoldDeltasThreshold = 1024;
 // failing while writes go on, a ledger written without folds) needs the
 // memory of one step, not of the backlog: ~100 bytes a row.
 inline constexpr uint64_t kFoldStepRowsMax = 4 * 1024 * 1024;
+// The most derived rows that may wait unfolded before the writer stops
+// taking writes until the fold catches up: the live rows hold them in
+// memory (~100 bytes a row). A fold that keeps failing would otherwise let
+// them grow with every group. Sixteen ordinary folds' worth.
+inline constexpr uint64_t kUnfoldedRowsMax = 16 * kFoldRowsThreshold;
+// How long a write waits for the fold to bring the unfolded rows under
+// kUnfoldedRowsMax before it is refused as Busy (retry later).
+inline constexpr int64_t kFoldWaitMs = 2000;
 // The largest group delta a reader decompresses. A library batch of up to
 // kLibraryBatchEventsMax events is one group, with ~500 bytes of rows an
 // event; a frame that claims more is damaged.

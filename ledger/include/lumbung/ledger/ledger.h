@@ -53,6 +53,11 @@ struct LedgerOptions {
   uint64_t fold_deltas_threshold = limits::kFoldDeltasThreshold;
   // The most rows one fold step takes; a longer backlog folds in steps.
   uint64_t fold_step_rows_max = limits::kFoldStepRowsMax;
+  // Past this many unfolded rows the writer asks for a fold and holds new
+  // groups until one brings them under it, up to fold_wait_ms; then it
+  // refuses them as Busy. UINT64_MAX: no bound.
+  uint64_t unfolded_rows_max = limits::kUnfoldedRowsMax;
+  int64_t fold_wait_ms = limits::kFoldWaitMs;
   // Milliseconds since the epoch; the system clock when empty. The writer
   // never lets recorded_at_ms decrease, whatever the clock does.
   std::function<int64_t()> clock_ms;
