@@ -230,10 +230,6 @@ Folder::SortedRows InKeyOrder(const RowBlock& block, std::vector<uint32_t>* orde
           }};
 }
 
-}  // namespace
-
-namespace {
-
 // The end seqs of the unfolded deltas in `snapshot`, and the watermark.
 Status ListUnfoldedDeltas(const Db& db, const rocksdb::Snapshot* snapshot, uint64_t* fold_seq,
                           std::vector<uint64_t>* end_seqs) {

@@ -214,9 +214,8 @@ struct RowRange {
   std::string lo;
   std::string hi;
   std::string skip;
-  bool Holds(std::string_view key) const {
-    return key >= lo && (hi.empty() || key < hi) && (skip.empty() || !key.starts_with(skip));
-  }
+  bool Below(std::string_view key) const { return hi.empty() || key < hi; }
+  bool Skips(std::string_view key) const { return !skip.empty() && key.starts_with(skip); }
 };
 
 // Merges the folded rows (state CF, 'r' + key) in `range` with `overlay`
@@ -242,23 +241,20 @@ Status MergeRows(const LedgerSnapshot::Impl& impl, const RowRange& range, const 
   std::unique_ptr<rocksdb::Iterator> it(impl.db->db()->NewIterator(ro, impl.db->state()));
   it->Seek(first);
   auto ov = overlay.lower_bound(range.lo);
-  const auto in_range = [&range](std::string_view key) {
-    return range.hi.empty() || key < range.hi;
-  };
   auto ov_in = [&] {
     // Unfolded event-id and receipt rows share the overlay but belong to
     // the index.
-    while (ov != overlay.end() && in_range(ov->first) &&
-           (store::IsIndexRowKey(ov->first) || !range.Holds(ov->first))) {
+    while (ov != overlay.end() && range.Below(ov->first) &&
+           (store::IsIndexRowKey(ov->first) || range.Skips(ov->first))) {
       ++ov;
     }
-    return ov != overlay.end() && in_range(ov->first);
+    return ov != overlay.end() && range.Below(ov->first);
   };
   for (;;) {
     const std::string_view row_key =
         it->Valid() ? std::string_view(it->key().data() + 1, it->key().size() - 1)
                     : std::string_view();
-    if (it->Valid() && !range.skip.empty() && row_key.starts_with(range.skip)) {
+    if (it->Valid() && range.Skips(row_key)) {
       it->Seek(past_skip);
       continue;
     }

@@ -334,9 +334,9 @@ std::vector<std::unique_ptr<WriteRequest>> Writer::NextRequests(bool block) {
   return requests;
 }
 
+// ApplyLoop has pruned what the fold made readable (FoldCaughtUp).
 std::unique_ptr<Writer::Group> Writer::Prepare(
     std::vector<std::unique_ptr<WriteRequest>> requests) {
-  PruneFolded();
   auto group = std::make_unique<Group>();
   group->requests = std::move(requests);
   group->start_seq = next_seq_;
@@ -346,8 +346,14 @@ std::unique_ptr<Writer::Group> Writer::Prepare(
   group->recorded_ms = std::max(clock_ms_(), last_recorded_ms_);
   group->outcomes.reserve(group->requests.size());
   for (const auto& request : group->requests) {
-    group->outcomes.push_back(request->check_results != nullptr ? CheckRequest(*group, *request)
-                                                                : ApplyRequest(*group, *request));
+    auto prior = LookupEventIds(*request);
+    if (!prior.ok()) {
+      group->outcomes.emplace_back().result = std::move(prior).TakeStatus();
+      continue;
+    }
+    group->outcomes.push_back(request->check_results != nullptr
+                                  ? CheckRequest(*group, *request, *prior)
+                                  : ApplyRequest(*group, *request, *prior));
   }
   if (next_seq_ > group->start_seq) FinishBatch(*group);
   group->end_seq = next_seq_;
@@ -530,22 +536,35 @@ Result<std::optional<uint64_t>> Writer::FindRecent(const std::string& event_id) 
   return std::optional<uint64_t>();
 }
 
-Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& request) {
-  RequestOutcome outcome;
-  auto looked_up = LookupEventIds(request);
-  if (!looked_up.ok()) {
-    outcome.result = std::move(looked_up).TakeStatus();
-    return outcome;
-  }
-  const std::vector<std::optional<uint64_t>>& prior = *looked_up;
-  const uint64_t seq_mark = next_seq_;
-  const audit::Hash leaf_mark = last_leaf_;
-  const Domain::Mark domain_mark = domain_.GetMark();
-  const size_t rows_mark = group.delta.row_count();
-  const size_t ids_mark = group.delta.id_count();
-  const size_t leaves_mark = group_leaves_.size();
-  const size_t pending_mark = group.pending_ids.size();
+Writer::RequestMark Writer::MarkRequest(Group& group) {
   group.batch.SetSavePoint();
+  return RequestMark{next_seq_,
+                     last_leaf_,
+                     domain_.GetMark(),
+                     group.delta.row_count(),
+                     group.delta.id_count(),
+                     group_leaves_.size(),
+                     group.pending_ids.size()};
+}
+
+void Writer::RollbackRequest(Group& group, const RequestMark& mark) {
+  group.batch.RollbackToSavePoint().PermitUncheckedError();
+  next_seq_ = mark.seq;
+  last_leaf_ = mark.leaf;
+  domain_.RollbackTo(mark.domain);
+  group.delta.Truncate(mark.rows, mark.ids);
+  unacked_.resize(mark.seq - unacked_base_);
+  group_leaves_.resize(mark.leaves);
+  for (size_t k = mark.pending; k < group.pending_ids.size(); ++k) {
+    pending_.erase(group.pending_ids[k]);
+  }
+  group.pending_ids.resize(mark.pending);
+}
+
+Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& request,
+                                            const std::vector<std::optional<uint64_t>>& prior) {
+  RequestOutcome outcome;
+  const RequestMark mark = MarkRequest(group);
   std::vector<Receipt> receipts;
   receipts.reserve(request.events.size());
   Status st;
@@ -555,17 +574,7 @@ Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& re
     if (!st.ok()) st = std::move(st).WithIndex(static_cast<int64_t>(i));
   }
   if (!st.ok()) {
-    group.batch.RollbackToSavePoint().PermitUncheckedError();
-    next_seq_ = seq_mark;
-    last_leaf_ = leaf_mark;
-    domain_.RollbackTo(domain_mark);
-    group.delta.Truncate(rows_mark, ids_mark);
-    unacked_.resize(seq_mark - unacked_base_);
-    group_leaves_.resize(leaves_mark);
-    for (size_t k = pending_mark; k < group.pending_ids.size(); ++k) {
-      pending_.erase(group.pending_ids[k]);
-    }
-    group.pending_ids.resize(pending_mark);
+    RollbackRequest(group, mark);
     outcome.result = std::move(st);
     outcome.touches_group = false;
     return outcome;
@@ -579,22 +588,9 @@ Writer::RequestOutcome Writer::ApplyRequest(Group& group, const WriteRequest& re
 // request, an invalid one is undone at once, and the whole request is
 // undone at the end. Runs in the writer's order, so it sees exactly the
 // state a real append would.
-Writer::RequestOutcome Writer::CheckRequest(Group& group, const WriteRequest& request) {
-  auto looked_up = LookupEventIds(request);
-  if (!looked_up.ok()) {
-    RequestOutcome outcome;
-    outcome.result = std::move(looked_up).TakeStatus();
-    return outcome;
-  }
-  const std::vector<std::optional<uint64_t>>& prior = *looked_up;
-  const uint64_t seq_mark = next_seq_;
-  const audit::Hash leaf_mark = last_leaf_;
-  const Domain::Mark domain_mark = domain_.GetMark();
-  const size_t rows_mark = group.delta.row_count();
-  const size_t ids_mark = group.delta.id_count();
-  const size_t leaves_mark = group_leaves_.size();
-  const size_t pending_mark = group.pending_ids.size();
-  group.batch.SetSavePoint();
+Writer::RequestOutcome Writer::CheckRequest(Group& group, const WriteRequest& request,
+                                            const std::vector<std::optional<uint64_t>>& prior) {
+  const RequestMark mark = MarkRequest(group);
   std::vector<Receipt> receipts;
   bool touches = false;
   request.check_results->clear();
@@ -611,17 +607,7 @@ Writer::RequestOutcome Writer::CheckRequest(Group& group, const WriteRequest& re
     }
     request.check_results->push_back(std::move(st).WithIndex(static_cast<int64_t>(i)));
   }
-  group.batch.RollbackToSavePoint().PermitUncheckedError();
-  next_seq_ = seq_mark;
-  last_leaf_ = leaf_mark;
-  domain_.RollbackTo(domain_mark);
-  group.delta.Truncate(rows_mark, ids_mark);
-  group_leaves_.resize(leaves_mark);
-  unacked_.resize(seq_mark - unacked_base_);
-  for (size_t k = pending_mark; k < group.pending_ids.size(); ++k) {
-    pending_.erase(group.pending_ids[k]);
-  }
-  group.pending_ids.resize(pending_mark);
+  RollbackRequest(group, mark);
   RequestOutcome outcome;
   outcome.result = std::vector<Receipt>();
   return outcome;

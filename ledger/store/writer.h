@@ -131,8 +131,22 @@ class Writer : public EntryReader {
   void RollbackTo(const Group& group);
   void NoteDurable(const Group& group);
   void PruneFolded();
-  RequestOutcome ApplyRequest(Group& group, const WriteRequest& request);
-  RequestOutcome CheckRequest(Group& group, const WriteRequest& request);
+  // `prior`: for each event, the seq its event_id was recorded at before
+  // (LookupEventIds).
+  RequestOutcome ApplyRequest(Group& group, const WriteRequest& request,
+                              const std::vector<std::optional<uint64_t>>& prior);
+  RequestOutcome CheckRequest(Group& group, const WriteRequest& request,
+                              const std::vector<std::optional<uint64_t>>& prior);
+  // Where a request started in the group, to undo it (batch save point
+  // included) if it fails or is a dry run.
+  struct RequestMark {
+    uint64_t seq;
+    audit::Hash leaf;
+    Domain::Mark domain;
+    size_t rows, ids, leaves, pending;
+  };
+  RequestMark MarkRequest(Group& group);
+  void RollbackRequest(Group& group, const RequestMark& mark);
   Status ApplyEvent(Group& group, const EventInput& event, const std::string& actor,
                     std::optional<uint64_t> prior_seq, std::vector<Receipt>* receipts,
                     bool* touches_group);
