@@ -1154,3 +1154,92 @@ TEST_CASE("a ledger of format 1, one entry a key, opens, verifies and grows in r
   CHECK(runs.size() == 41 + 2);  // the old entries one a key, the new group as 16 + 4
   CHECK(runs.back().second.size() == 4);
 }
+
+namespace {
+
+// The levels holding `family`'s files, in the bare database.
+std::vector<int> LevelsWithFiles(const testing::BareDb& bare, const std::string& family) {
+  rocksdb::ColumnFamilyMetaData meta;
+  bare.db()->GetColumnFamilyMetaData(bare.family(family), &meta);
+  std::vector<int> out;
+  for (const auto& level : meta.levels) {
+    if (!level.files.empty()) out.push_back(level.level);
+  }
+  return out;
+}
+
+// Appends 10 groups of 100 from `from` and waits for at least two folds.
+void AppendAndFold(const std::string& path, int from) {
+  LedgerOptions options;
+  options.fold_rows_threshold = 250;
+  options.fold_deltas_threshold = 3;
+  auto ledger = Ledger::Open(path, options);
+  REQUIRE(ledger.ok());
+  for (int b = 0; b < 10; ++b) REQUIRE((*ledger)->Append(Batch(from + b * 100, 100), "t").ok());
+  for (int i = 0; i < 500 && (*ledger)->stats().folds < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE((*ledger)->stats().folds >= 2);
+}
+
+}  // namespace
+
+TEST_CASE("a ledger whose rows were compacted in levels opens under universal compaction",
+          "[ledger][fold]") {
+  // Ledgers written before `state` and `index` moved to universal
+  // compaction hold their rows in levels laid out by leveled compaction
+  // (RocksDB's default, used here on the bare database): files in L1 and
+  // L6 at once. Such a ledger must open, find its old ids, take new
+  // events and still equal a replay.
+  testing::TempDir dir;
+  REQUIRE(Ledger::Init(dir.path(), kOrigin).ok());
+  AppendAndFold(dir.path(), 1);
+  rocksdb::ColumnFamilyOptions leveled;     // RocksDB's default compaction
+  leveled.disable_auto_compactions = true;  // only the compactions below
+  rocksdb::CompactRangeOptions to_bottom;
+  to_bottom.change_level = true;
+  to_bottom.target_level = 6;
+  {
+    testing::BareDb bare(dir / "db", leveled);
+    for (const char* family : {"state", "index"}) {
+      REQUIRE(bare.db()->CompactRange(to_bottom, bare.family(family), nullptr, nullptr).ok());
+    }
+  }
+  AppendAndFold(dir.path(), 1001);
+  {
+    testing::BareDb bare(dir / "db", leveled);
+    for (const char* family : {"state", "index"}) {
+      INFO(family);
+      rocksdb::ColumnFamilyMetaData meta;
+      bare.db()->GetColumnFamilyMetaData(bare.family(family), &meta);
+      std::vector<std::string> upper;
+      for (const auto& level : meta.levels) {
+        if (level.level == 6) continue;
+        for (const auto& file : level.files) upper.push_back(file.name);
+      }
+      REQUIRE_FALSE(upper.empty());
+      REQUIRE(bare.db()
+                  ->CompactFiles(rocksdb::CompactionOptions(), bare.family(family), upper, 1)
+                  .ok());
+      REQUIRE(LevelsWithFiles(bare, family) == std::vector<int>{1, 6});
+    }
+  }
+  auto ledger = Ledger::Open(dir.path());
+  REQUIRE(ledger.ok());
+  auto snap = (*ledger)->Snapshot();
+  for (int i : {1, 500, 1000, 1001, 1600, 2000}) {
+    char id[32];
+    std::snprintf(id, sizeof id, "pkh-2026-11-%06d", i);
+    CHECK(snap->FindEventId(id).value() == static_cast<uint64_t>(i));
+  }
+  auto replay = (*ledger)->Append(Batch(1995, 10), "t");
+  REQUIRE(replay.ok());
+  CHECK((*replay)[0].replayed);
+  CHECK((*replay)[5].replayed);
+  CHECK_FALSE((*replay)[6].replayed);
+  CHECK((*ledger)->size() == 2005);
+  CHECK(Verify(**ledger).ok());
+  auto report = RebuildAndCompare(*(*ledger)->Snapshot());
+  REQUIRE(report.ok());
+  CHECK(report->equal());
+}

@@ -9,7 +9,6 @@
 
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
-#include <rocksdb/merge_operator.h>
 
 #include "lumbung/base/text.h"
 #include "lumbung/ledger/event_json.h"
@@ -20,6 +19,7 @@
 #include "../ledger/store/db.h"
 #include "../ledger/store/pii_vault.h"
 #include "../ledger/store/snapshot_impl.h"
+#include "tamper.h"
 #include "test_util.h"
 
 using namespace lumbung;
@@ -521,51 +521,18 @@ TEST_CASE("ledger: a row that is not the enrolment's, or a wrong key, is reporte
         Code::kInvalidArgument);
 }
 
-namespace {
-
-// A merge operator for a bare RocksDB open that must replay the tree
-// family's merge operands but never flushes or reads them.
-class NeverMerges : public rocksdb::AssociativeMergeOperator {
- public:
-  bool Merge(const rocksdb::Slice&, const rocksdb::Slice*, const rocksdb::Slice&, std::string*,
-             rocksdb::Logger*) const override {
-    return false;
-  }
-  const char* Name() const override { return "NeverMerges"; }
-};
-
-}  // namespace
-
 TEST_CASE("ledger: a ledger made before the vault opens read-only without it, and gets it",
           "[pii]") {
   Fixture f;
   f.Append({Enrolment("enr-1", "hh-1", std::nullopt)});
   f.ledger.reset();
   {
-    // Make it an older ledger: drop the `pii` column family.
-    // No flush or compaction while it is open, so that lumbung's merge
-    // operator is never needed; but the tree family's merge operands in the
-    // WAL still need one to be replayed at all (without it, recovery drops
-    // the rest of the log from the first merge on), so any will do.
-    rocksdb::DBOptions options;
-    options.avoid_flush_during_recovery = true;
-    options.avoid_flush_during_shutdown = true;
+    // Make it an older ledger: drop the `pii` column family. No flush or
+    // compaction while it is open (BareDb).
     rocksdb::ColumnFamilyOptions cf;
     cf.disable_auto_compactions = true;
-    cf.merge_operator = std::make_shared<NeverMerges>();
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    std::vector<std::string> names;
-    REQUIRE(rocksdb::DB::ListColumnFamilies(options, f.dir / "db", &names).ok());
-    REQUIRE(std::find(names.begin(), names.end(), "pii") != names.end());
-    for (const auto& name : names) families.emplace_back(name, cf);
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open(options, f.dir / "db", families, &handles, &raw).ok());
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == "pii") REQUIRE(raw->DropColumnFamily(handles[i]).ok());
-    }
-    for (auto* h : handles) REQUIRE(raw->DestroyColumnFamilyHandle(h).ok());
-    delete raw;
+    testing::BareDb bare(f.dir / "db", cf);
+    REQUIRE(bare.db()->DropColumnFamily(bare.family("pii")).ok());
   }
   LedgerOptions read_only;
   read_only.read_only = true;

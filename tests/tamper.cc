@@ -1,11 +1,13 @@
 #include "tamper.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
 #include <rocksdb/iterator.h>
+#include <rocksdb/merge_operator.h>
 
 #include "lumbung/base/text.h"
 
@@ -27,7 +29,41 @@ void PutRun(store::Db& db, const Run& run, size_t begin, size_t end) {
               .ok());
 }
 
+// Replays the tree family's merge operands; never asked to merge them.
+class NeverMerges : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice*, const rocksdb::Slice&, std::string*,
+             rocksdb::Logger*) const override {
+    return false;
+  }
+  const char* Name() const override { return "NeverMerges"; }
+};
+
 }  // namespace
+
+BareDb::BareDb(const std::string& db_path, rocksdb::ColumnFamilyOptions cf) {
+  // Without a merge operator, recovery drops the rest of the WAL from the
+  // tree family's first merge operand on; any operator will do for that.
+  rocksdb::DBOptions options;
+  options.avoid_flush_during_recovery = true;
+  options.avoid_flush_during_shutdown = true;
+  cf.merge_operator = std::make_shared<NeverMerges>();
+  REQUIRE(rocksdb::DB::ListColumnFamilies(options, db_path, &names_).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names_) families.emplace_back(name, cf);
+  REQUIRE(rocksdb::DB::Open(options, db_path, families, &handles_, &db_).ok());
+}
+
+BareDb::~BareDb() {
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  delete db_;
+}
+
+rocksdb::ColumnFamilyHandle* BareDb::family(const std::string& name) const {
+  const auto it = std::find(names_.begin(), names_.end(), name);
+  REQUIRE(it != names_.end());
+  return handles_[static_cast<size_t>(it - names_.begin())];
+}
 
 Run RunOf(store::Db& db, uint64_t seq) {
   std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(rocksdb::ReadOptions(), db.entries()));

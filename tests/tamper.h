@@ -6,10 +6,14 @@
 #define LUMBUNG_TESTS_TAMPER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
 
 #include "../ledger/store/db.h"
 
@@ -25,6 +29,27 @@ void DeleteStoredEntry(store::Db& db, uint64_t seq);
 std::vector<std::pair<uint64_t, std::string>> RunOf(store::Db& db, uint64_t seq);
 // Stores `run` (from RunOf) again as it was, removing any key within it.
 void RestoreRun(store::Db& db, const std::vector<std::pair<uint64_t, std::string>>& run);
+
+// A ledger's RocksDB opened bare, every family with the same options, as
+// someone holding the files (or an older lumbung) could. The tree family's
+// merge operands in the WAL are replayed with a merge operator that never
+// merges: nothing may flush or compact that family while open. Nothing is
+// flushed at open or close.
+class BareDb {
+ public:
+  BareDb(const std::string& db_path, rocksdb::ColumnFamilyOptions cf);
+  ~BareDb();
+  rocksdb::DB* db() const { return db_; }
+  const std::vector<std::string>& names() const { return names_; }
+  // The handle of family `name` (REQUIREs that it exists).
+  rocksdb::ColumnFamilyHandle* family(const std::string& name) const;
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
+
+ private:
+  rocksdb::DB* db_ = nullptr;
+  std::vector<std::string> names_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
 
 }  // namespace lumbung::testing
 
