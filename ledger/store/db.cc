@@ -180,18 +180,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
     }
     if (n == "index" || n == "state") {
       // The fold ingests a file into each of these every 128k rows, and
-      // every such file spans the whole key range. Under leveled compaction
-      // each L0 -> L1 compaction then rewrote all of L1, which the single
-      // compaction thread let grow far past its target (632 MB at 3M demo
-      // events): compaction CPU per event grew with the ledger (4.3 us at
-      // 1M, 11.5 in the 1M-3M stretch, 19.8 in 3M-10M). Universal
-      // compaction merges runs of similar size instead, so a row is
-      // rewritten about log2(ledger / fold) times. Its merges rewrite the
-      // bottom run often, so that run is LZ4, not zstd: with zstd, zstd was
-      // a third of the compaction CPU (docs/design.md §10 has the runs).
-      // Eight runs before merging, as eight L0 files were before.
-      cf.compaction_style = rocksdb::kCompactionStyleUniversal;
-      cf.bottommost_compression = rocksdb::kLZ4Compression;
+      // every such file spans the whole key range, so each L0 -> L1
+      // compaction rewrites all of L1. Eight files before compacting (not
+      // four) keep that rewrite as rare as when folds were twice as large
+      // (bench/scale at 10M: compaction 26.5 -> 15.2 us of CPU an event).
       cf.level0_file_num_compaction_trigger = 8;
       cf.level0_slowdown_writes_trigger = 40;
       cf.level0_stop_writes_trigger = 56;

@@ -173,11 +173,11 @@ Status Folder::IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& fi
     wo.sync = true;
     return FromRocks(db_->db()->Write(wo, &batch), "writing folded rows");
   }
-  // An SstFileWriter compresses with the family's bottommost compression,
-  // since a file may be ingested into the bottom level. Set to LZ4 here
-  // whatever the family's is: zstd cost the fold thread ~1 us of CPU per
-  // event (2-core machine, demo workload; LZ4 costs about what no
-  // compression does).
+  // An SstFileWriter compresses with the family's bottommost compression
+  // (zstd), since a file may be ingested into the bottom level. LZ4 instead:
+  // zstd cost the fold thread ~1 us of CPU per event (2-core machine, demo
+  // workload; LZ4 costs about what no compression does), and compaction
+  // rewrites the rows in zstd once they merge into the bottom level.
   rocksdb::Options sst_options = db_->db()->GetOptions(cf);
   sst_options.compression = rocksdb::kLZ4Compression;
   sst_options.bottommost_compression = rocksdb::kLZ4Compression;
