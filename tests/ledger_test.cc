@@ -1154,3 +1154,208 @@ TEST_CASE("a ledger of format 1, one entry a key, opens, verifies and grows in r
   CHECK(runs.size() == 41 + 2);  // the old entries one a key, the new group as 16 + 4
   CHECK(runs.back().second.size() == 4);
 }
+
+namespace {
+
+// The levels holding `family`'s files, in the bare database.
+std::vector<int> LevelsWithFiles(const testing::BareDb& bare, const std::string& family) {
+  rocksdb::ColumnFamilyMetaData meta;
+  bare.db()->GetColumnFamilyMetaData(bare.family(family), &meta);
+  std::vector<int> out;
+  for (const auto& level : meta.levels) {
+    if (!level.files.empty()) out.push_back(level.level);
+  }
+  return out;
+}
+
+// Appends `groups` groups of 100 from `from` and waits for `folds` folds.
+void AppendAndFold(const std::string& path, int from, int groups = 10, uint64_t folds = 2) {
+  LedgerOptions options;
+  options.fold_rows_threshold = 250;
+  options.fold_deltas_threshold = 3;
+  auto ledger = Ledger::Open(path, options);
+  REQUIRE(ledger.ok());
+  for (int b = 0; b < groups; ++b) {
+    REQUIRE((*ledger)->Append(Batch(from + b * 100, 100), "t").ok());
+  }
+  for (int i = 0; i < 500 && (*ledger)->stats().folds < folds; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE((*ledger)->stats().folds >= folds);
+}
+
+}  // namespace
+
+TEST_CASE("a ledger whose rows were compacted in levels opens under universal compaction",
+          "[ledger][fold]") {
+  // Ledgers written before `state` and `index` moved to universal
+  // compaction hold their rows in levels laid out by leveled compaction
+  // (RocksDB's default, used here on the bare database): files in L1 and
+  // L6 at once. Such a ledger must open, find its old ids, take new
+  // events and still equal a replay.
+  testing::TempDir dir;
+  REQUIRE(Ledger::Init(dir.path(), kOrigin).ok());
+  AppendAndFold(dir.path(), 1);
+  rocksdb::ColumnFamilyOptions leveled;     // RocksDB's default compaction
+  leveled.disable_auto_compactions = true;  // only the compactions below
+  rocksdb::CompactRangeOptions to_bottom;
+  to_bottom.change_level = true;
+  to_bottom.target_level = 6;
+  {
+    testing::BareDb bare(dir / "db", leveled);
+    for (const char* family : {"state", "index"}) {
+      REQUIRE(bare.db()->CompactRange(to_bottom, bare.family(family), nullptr, nullptr).ok());
+    }
+  }
+  // A third as many rows again, in one or two files: too few for universal
+  // compaction to merge them into the bottom run (its trigger is eight runs,
+  // or newer runs twice the size of the bottom one), so they stay above it.
+  AppendAndFold(dir.path(), 1001, 3, 1);
+  {
+    testing::BareDb bare(dir / "db", leveled);
+    for (const char* family : {"state", "index"}) {
+      INFO(family);
+      rocksdb::ColumnFamilyMetaData meta;
+      bare.db()->GetColumnFamilyMetaData(bare.family(family), &meta);
+      std::vector<std::string> upper;
+      for (const auto& level : meta.levels) {
+        if (level.level == 6) continue;
+        for (const auto& file : level.files) upper.push_back(file.name);
+      }
+      REQUIRE_FALSE(upper.empty());
+      REQUIRE(bare.db()
+                  ->CompactFiles(rocksdb::CompactionOptions(), bare.family(family), upper, 1)
+                  .ok());
+      REQUIRE(LevelsWithFiles(bare, family) == std::vector<int>{1, 6});
+    }
+  }
+  auto ledger = Ledger::Open(dir.path());
+  REQUIRE(ledger.ok());
+  auto snap = (*ledger)->Snapshot();
+  for (int i : {1, 500, 1000, 1001, 1150, 1300}) {
+    char id[32];
+    std::snprintf(id, sizeof id, "pkh-2026-11-%06d", i);
+    CHECK(snap->FindEventId(id).value() == static_cast<uint64_t>(i));
+  }
+  auto replay = (*ledger)->Append(Batch(1295, 10), "t");
+  REQUIRE(replay.ok());
+  CHECK((*replay)[0].replayed);
+  CHECK((*replay)[5].replayed);
+  CHECK_FALSE((*replay)[6].replayed);
+  CHECK((*ledger)->size() == 1305);
+  CHECK(Verify(**ledger).ok());
+  auto report = RebuildAndCompare(*(*ledger)->Snapshot());
+  REQUIRE(report.ok());
+  CHECK(report->equal());
+}
+
+namespace {
+
+// The keys of `cf` below the projection rows ('r'): group deltas ('d') and
+// "fold_seq" (in `state` before format 3, in `meta` since).
+std::vector<std::string> KeysBelowRows(store::Db& db, rocksdb::ColumnFamilyHandle* cf) {
+  std::vector<std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(rocksdb::ReadOptions(), cf));
+  for (it->SeekToFirst(); it->Valid() && it->key()[0] <= 'f'; it->Next()) {
+    if (it->key()[0] == 'd' || it->key() == store::keys::kFoldSeq) {
+      out.push_back(it->key().ToString());
+    }
+  }
+  REQUIRE(it->status().ok());
+  return out;
+}
+
+// Entries in the active and immutable memtables of `cf`.
+uint64_t MemtableEntries(store::Db& db, rocksdb::ColumnFamilyHandle* cf) {
+  uint64_t active = 0, immutable = 0;
+  REQUIRE(db.db()->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesActiveMemTable, &active));
+  REQUIRE(
+      db.db()->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesImmMemTables, &immutable));
+  return active + immutable;
+}
+
+}  // namespace
+
+TEST_CASE("only the fold's ingested files reach the state and index families", "[ledger][fold]") {
+  // The invariant that makes universal compaction safe with ingested files
+  // (fold.cc, FlushIfNotEmpty): commits write their deltas to `meta`, so
+  // nothing waits in these families' memtables. A read-only open replays
+  // the WAL into the memtables, where any such write would show.
+  testing::TempDir dir;
+  REQUIRE(Ledger::Init(dir.path(), kOrigin).ok());
+  AppendAndFold(dir.path(), 1);
+  auto db = store::Db::Open(dir / "db", store::OpenMode::kReadOnly);
+  REQUIRE(db.ok());
+  CHECK((*db)->deltas() == (*db)->meta());
+  CHECK_FALSE(KeysBelowRows(**db, (*db)->meta()).empty());  // the watermark at least
+  CHECK(KeysBelowRows(**db, (*db)->state()).empty());
+  CHECK(MemtableEntries(**db, (*db)->state()) == 0);
+  CHECK(MemtableEntries(**db, (*db)->index()) == 0);
+  CHECK(MemtableEntries(**db, (*db)->meta()) > 0);  // the probe sees WAL writes
+}
+
+TEST_CASE(
+    "a ledger of format 2 reads its deltas from state, and its first writable open moves them",
+    "[ledger][fold]") {
+  testing::TempDir dir;
+  REQUIRE(Ledger::Init(dir.path(), kOrigin).ok());
+  AppendAndFold(dir.path(), 1);
+  {
+    LedgerOptions no_folds;
+    no_folds.fold_rows_threshold = no_folds.fold_deltas_threshold = UINT64_MAX / 2;
+    auto ledger = Ledger::Open(dir.path(), no_folds);
+    REQUIRE(ledger.ok());
+    REQUIRE((*ledger)->Append(Batch(1001, 50), "t").ok());
+    REQUIRE((*ledger)->Append(Batch(1051, 50), "t").ok());
+  }
+  size_t moved = 0;
+  {
+    // Store it as format 2 did: deltas and watermark in `state`.
+    auto db = store::Db::Open(dir / "db", store::OpenMode::kWrite);
+    REQUIRE(db.ok());
+    store::Db& d = **db;
+    const std::vector<std::string> keys = KeysBelowRows(d, d.meta());
+    moved = keys.size();
+    REQUIRE(moved >= 3);  // the two deltas above (and any left unfolded), the watermark
+    rocksdb::WriteBatch batch;
+    for (const std::string& key : keys) {
+      std::string value;
+      REQUIRE(d.db()->Get({}, d.meta(), key, &value).ok());
+      REQUIRE(batch.Put(d.state(), key, value).ok());
+      REQUIRE(batch.Delete(d.meta(), key).ok());
+    }
+    REQUIRE(batch.Put(d.meta(), std::string(store::keys::kMetaFormat), "2").ok());
+    REQUIRE(d.db()->Write({}, &batch).ok());
+  }
+  {
+    LedgerOptions read_only;
+    read_only.read_only = true;
+    auto old = Ledger::Open(dir.path(), read_only);
+    REQUIRE(old.ok());
+    auto snap = (*old)->Snapshot();
+    CHECK(snap->FindEventId("pkh-2026-11-001000").value() == 1000u);  // folded
+    CHECK(snap->FindEventId("pkh-2026-11-001070").value() == 1070u);  // in a delta
+    CHECK(Verify(**old).ok());
+    auto report = RebuildAndCompare(*snap);
+    REQUIRE(report.ok());
+    CHECK(report->equal());
+  }
+  REQUIRE(Ledger::Open(dir.path()).ok());  // opened to write, and closed
+  {
+    auto db = store::Db::Open(dir / "db", store::OpenMode::kReadOnly);
+    REQUIRE(db.ok());
+    CHECK((*db)->GetMeta(store::keys::kMetaFormat).value() == store::kFormatVersion);
+    CHECK((*db)->deltas() == (*db)->meta());
+    CHECK(KeysBelowRows(**db, (*db)->state()).empty());
+    CHECK(KeysBelowRows(**db, (*db)->meta()).size() == moved);
+    CHECK(MemtableEntries(**db, (*db)->state()) == 0);
+  }
+  AppendAndFold(dir.path(), 1101);
+  auto ledger = Ledger::Open(dir.path());
+  REQUIRE(ledger.ok());
+  CHECK((*ledger)->size() == 2101);
+  CHECK(Verify(**ledger).ok());
+  auto report = RebuildAndCompare(*(*ledger)->Snapshot());
+  REQUIRE(report.ok());
+  CHECK(report->equal());
+}

@@ -12,6 +12,7 @@
 #include <rocksdb/listener.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
 
 #include "lumbung/base/assert.h"
 #include "lumbung/base/text.h"
@@ -180,10 +181,20 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
     }
     if (n == "index" || n == "state") {
       // The fold ingests a file into each of these every 128k rows, and
-      // every such file spans the whole key range, so each L0 -> L1
-      // compaction rewrites all of L1. Eight files before compacting (not
-      // four) keep that rewrite as rare as when folds were twice as large
-      // (bench/scale at 10M: compaction 26.5 -> 15.2 us of CPU an event).
+      // every such file spans the whole key range. Under leveled compaction
+      // each L0 -> L1 compaction then rewrote all of L1, which the single
+      // compaction thread let grow far past its target (632 MB at 3M demo
+      // events): compaction CPU per event grew with the ledger (3.4 us in
+      // the first 1M, 11.1 in 1M-3M, 24.0 in 3M-10M). Universal compaction
+      // merges runs of similar size instead, so a row is rewritten about
+      // log2(ledger / fold) times. Its merges rewrite the bottom run often,
+      // so that run is LZ4, not zstd: with zstd, zstd was a third of the
+      // compaction CPU (docs/design.md §10 has the runs). Safe only because
+      // nothing but the fold's ingested files reaches these families (see
+      // Folder::FlushIfNotEmpty). Eight runs before merging, as eight L0
+      // files were before.
+      cf.compaction_style = rocksdb::kCompactionStyleUniversal;
+      cf.bottommost_compression = rocksdb::kLZ4Compression;
       cf.level0_file_num_compaction_trigger = 8;
       cf.level0_slowdown_writes_trigger = 40;
       cf.level0_stop_writes_trigger = 56;
@@ -307,7 +318,41 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
     return FromRocks(s, "opening the ledger database in " + path);
   }
   db->db_.reset(raw);
+  if (mode != OpenMode::kCreate) {
+    // A ledger of format 1 or 2 keeps its deltas in `state` until opened
+    // to write (Ledger::Open moves them). No format yet: a ledger being
+    // made, which gets the current one.
+    auto format = db->GetMeta(keys::kMetaFormat);
+    if (!format.ok() && !format.status().IsNotFound()) return format.status();
+    db->deltas_in_state_ = format.ok() && (*format == kFormatVersionDeltasInState ||
+                                           *format == kFormatVersionOneEntryPerKey);
+  }
   return db;
+}
+
+Status Db::MoveDeltasToMeta() {
+  LUMBUNG_ASSERT(!read_only_);
+  rocksdb::WriteBatch batch;
+  if (deltas_in_state_) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), state()));
+    // The deltas ('d' keys), then "fold_seq": every key below the rows.
+    for (it->SeekToFirst(); it->Valid() && it->key()[0] != 'r'; it->Next()) {
+      if (it->key() != keys::kAppliedSeqOfFormat2) {
+        batch.Put(meta(), it->key(), it->value()).PermitUncheckedError();
+      }
+      batch.Delete(state(), it->key()).PermitUncheckedError();
+    }
+    LUMBUNG_RETURN_IF_ERROR(FromRocks(it->status(), "reading the group deltas to move"));
+  }
+  batch.Put(meta(), std::string(keys::kMetaFormat), std::string(kFormatVersion))
+      .PermitUncheckedError();
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  LUMBUNG_RETURN_IF_ERROR(
+      FromRocks(db_->Write(synced, &batch), "upgrading the ledger format (moving group deltas)"));
+  deltas_in_state_ = false;
+  rocksdb::FlushOptions wait;
+  return FromRocks(db_->Flush(wait, state()), "flushing the state family after the upgrade");
 }
 
 Db::~Db() {

@@ -8,12 +8,14 @@
 //                'c' BE64(receipt value) BE64(seq)     "" (receipt_index.h)
 //   tree         level(1) BE64(tile index)             hashes of the tile's complete nodes,
 //                                                      in completion order (merge-appended)
-//   state        'd' BE64(last seq of group)           StateDelta: rows a commit group changed
-//                'r' row key                           folded row value
-//                "applied_seq" / "fold_seq"            BE64
+//   state        'r' row key                           folded row value (written only by
+//                                                      the fold's ingested files)
 //   checkpoints  BE64(tree size)                       signed note text
 //   meta         "format", "origin", "verifier_key",   values
 //                "size" (BE64), "receipt_index" ("1": built)
+//                'd' BE64(last seq of group)           StateDelta: rows a commit group changed
+//                "fold_seq"                            BE64 (ledgers of format 1 and 2 kept
+//                                                      these two in `state`; see deltas())
 //   pii          program_id 0x00 beneficiary_id        sealed personal data (pii_vault.h);
 //                                                      added to older ledgers by their
 //                                                      first writable open
@@ -35,9 +37,13 @@
 
 namespace lumbung::store {
 
-// 2: entries in runs (entry_runs.h). 1: one entry per key, which format 2
-// reads as runs of one; opening such a ledger to write relabels it.
-inline constexpr std::string_view kFormatVersion = "2";
+// 3: group deltas and the fold watermark in `meta`, so that nothing but
+// the fold's ingested files ever reaches `state` and `index` (fold.h).
+// 2: the same in `state`; entries in runs (entry_runs.h). 1: one entry per
+// key, which later formats read as runs of one. Opening a ledger of format
+// 1 or 2 to write moves its deltas and relabels it (MoveDeltasToMeta).
+inline constexpr std::string_view kFormatVersion = "3";
+inline constexpr std::string_view kFormatVersionDeltasInState = "2";
 inline constexpr std::string_view kFormatVersionOneEntryPerKey = "1";
 
 enum class OpenMode { kCreate, kWrite, kReadOnly };
@@ -61,6 +67,13 @@ class Db {
   rocksdb::ColumnFamilyHandle* meta() const { return cfs_[6]; }
   // Null only in a read-only open of a ledger made before the vault existed.
   rocksdb::ColumnFamilyHandle* pii() const { return cfs_[7]; }
+  // Where the group deltas and the fold watermark are: `meta`, or `state`
+  // in a ledger of format 1 or 2 not yet opened to write.
+  rocksdb::ColumnFamilyHandle* deltas() const { return deltas_in_state_ ? state() : meta(); }
+  // Moves the deltas and the fold watermark from `state` to `meta` and
+  // labels the ledger format 3, in one synced batch; then flushes `state`,
+  // so that its memtable holds nothing older than the fold's next file.
+  Status MoveDeltasToMeta();
   // Every column family that is open, RocksDB's default one included.
   std::vector<rocksdb::ColumnFamilyHandle*> families() const;
   bool read_only() const { return read_only_; }
@@ -86,6 +99,7 @@ class Db {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // [0] is RocksDB's default CF
   bool read_only_ = false;
+  bool deltas_in_state_ = false;  // format 1 or 2
   std::string path_;
 };
 
@@ -98,8 +112,9 @@ std::string EventId(std::string_view event_id);
 std::string StateDelta(uint64_t last_seq);
 std::string StateRow(std::string_view row_key);
 std::string Checkpoint(uint64_t size);
-inline constexpr std::string_view kAppliedSeq = "applied_seq";
 inline constexpr std::string_view kFoldSeq = "fold_seq";
+// A key format 2 wrote to `state` and never read; dropped by the upgrade.
+inline constexpr std::string_view kAppliedSeqOfFormat2 = "applied_seq";
 inline constexpr std::string_view kMetaFormat = "format";
 inline constexpr std::string_view kMetaOrigin = "origin";
 inline constexpr std::string_view kMetaVerifierKey = "verifier_key";

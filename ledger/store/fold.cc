@@ -21,7 +21,7 @@ Result<uint64_t> ReadFoldSeq(const Db& db, const rocksdb::Snapshot* snapshot) {
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   std::string value;
-  rocksdb::Status s = db.db()->Get(ro, db.state(), std::string(keys::kFoldSeq), &value);
+  rocksdb::Status s = db.db()->Get(ro, db.deltas(), std::string(keys::kFoldSeq), &value);
   if (s.IsNotFound()) return uint64_t{0};
   LUMBUNG_RETURN_IF_ERROR(FromRocks(s, "reading the fold watermark"));
   if (value.size() != 8) return Status::Corruption("bad fold watermark");
@@ -41,7 +41,7 @@ Status ScanDeltas(const Db& db, const rocksdb::Snapshot* snapshot, uint64_t* fol
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(ro, db.state()));
+  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(ro, db.deltas()));
   for (it->Seek(first); it->Valid(); it->Next()) {
     const rocksdb::Slice key = it->key();
     if (key.size() != 9 || key[0] != 'd') return Status::Corruption("bad group delta key");
@@ -159,6 +159,26 @@ void Folder::StopIngesting() {
   ingest_ = false;
 }
 
+// A file is ingested only into a family whose memtables are empty. One
+// ingested above rows still in a memtable takes a newer seqno than theirs;
+// once a compaction merges it with other L0 files back into L0 (universal
+// compaction does so whenever the next older run is in L0), the memtable's
+// flush overlaps that file's seqno range and RocksDB 7.8 refuses the new
+// version as Corruption (force_consistency_checks; upstream pull request
+// 10776). Nothing but the fold writes `state` and `index` while a ledger
+// is open (the deltas are in `meta`), so this flushes only after one-off
+// writes: a format upgrade, the receipt index's first build.
+Status Folder::FlushIfNotEmpty(rocksdb::ColumnFamilyHandle* cf) {
+  uint64_t active = 0, immutable = 0;
+  rocksdb::DB* db = db_->db();
+  if (db->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesActiveMemTable, &active) &&
+      db->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesImmMemTables, &immutable) &&
+      active == 0 && immutable == 0) {
+    return Status();
+  }
+  return FromRocks(db->Flush(rocksdb::FlushOptions(), cf), "flushing before a fold's ingest");
+}
+
 Status Folder::IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& file,
                           const SortedRows& rows) {
   if (rows.count == 0) return Status();
@@ -188,6 +208,7 @@ Status Folder::IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& fi
     return FromRocks(s, "writing a fold file");
   }));
   LUMBUNG_RETURN_IF_ERROR(FromRocks(writer.Finish(), "finishing a fold file"));
+  LUMBUNG_RETURN_IF_ERROR(FlushIfNotEmpty(cf));
   rocksdb::IngestExternalFileOptions options;
   options.move_files = true;
   return FromRocks(db_->db()->IngestExternalFile(cf, {file}, options), "ingesting folded rows");
@@ -362,9 +383,9 @@ Status Folder::Finish(const std::vector<uint64_t>& folded, const SortedRows& ind
   LUMBUNG_RETURN_IF_ERROR(st);
   rocksdb::WriteBatch batch;
   for (uint64_t end_seq : folded) {
-    batch.Delete(db_->state(), keys::StateDelta(end_seq)).PermitUncheckedError();
+    batch.Delete(db_->deltas(), keys::StateDelta(end_seq)).PermitUncheckedError();
   }
-  batch.Put(db_->state(), std::string(keys::kFoldSeq), BigEndian64(folded.back()))
+  batch.Put(db_->deltas(), std::string(keys::kFoldSeq), BigEndian64(folded.back()))
       .PermitUncheckedError();
   rocksdb::WriteOptions wo;
   wo.sync = true;

@@ -4,8 +4,8 @@
 // a snapshot), keeps the newest version of each key, writes the rows as
 // sorted SST files and ingests them (no memtable inserts; after a failed
 // write, a WriteBatch instead: see StopIngesting), then, in one synced
-// WriteBatch, deletes the folded deltas and moves the fold watermark (state
-// CF "fold_seq" = end_seq of the last folded delta).
+// WriteBatch, deletes the folded deltas and moves the fold watermark
+// ("fold_seq" = end_seq of the last folded delta; both in Db::deltas()).
 //
 // Crash safety: if the process dies after ingesting but before the batch,
 // the deltas are still there and still read first; the rows they hold are
@@ -92,6 +92,7 @@ class Folder {
   Result<std::optional<bool>> FoldLive();
   Status Finish(const std::vector<uint64_t>& folded, const SortedRows& index_rows,
                 const SortedRows& state_rows);
+  Status FlushIfNotEmpty(rocksdb::ColumnFamilyHandle* cf);
   Status IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& file,
                     const SortedRows& rows);
 

@@ -138,20 +138,17 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptio
       impl->db, store::Db::Open(DbPath(dir), options.read_only ? store::OpenMode::kReadOnly
                                                                : store::OpenMode::kWrite));
   LUMBUNG_ASSIGN_OR_RETURN(const std::string format, impl->db->GetMeta(store::keys::kMetaFormat));
-  if (format != store::kFormatVersion && format != store::kFormatVersionOneEntryPerKey) {
+  if (format != store::kFormatVersion && format != store::kFormatVersionDeltasInState &&
+      format != store::kFormatVersionOneEntryPerKey) {
     return Status::FailedPrecondition("ledger format " + format + " is not supported");
   }
   if (format != store::kFormatVersion && !options.read_only) {
-    // Format 1 stored each entry under its own key, which format 2 reads as
-    // runs of one (entry_runs.h): only the label changes, so that a
-    // version that knows only format 1 refuses the runs written from now on.
-    // Synced, before any run can be written.
-    rocksdb::WriteOptions synced;
-    synced.sync = true;
-    LUMBUNG_RETURN_IF_ERROR(store::FromRocks(
-        impl->db->db()->Put(synced, impl->db->meta(), std::string(store::keys::kMetaFormat),
-                            std::string(store::kFormatVersion)),
-        "upgrading the ledger format"));
+    // Format 1 stored each entry under its own key, which later formats
+    // read as runs of one (entry_runs.h); formats 1 and 2 kept the group
+    // deltas in `state`. The deltas move to `meta` and the label changes in
+    // one synced batch, before any run can be written or any fold ingests,
+    // so that a version that knows only an older format refuses the ledger.
+    LUMBUNG_RETURN_IF_ERROR(impl->db->MoveDeltasToMeta());
   }
   LUMBUNG_ASSIGN_OR_RETURN(impl->origin, impl->db->GetMeta(store::keys::kMetaOrigin));
   LUMBUNG_ASSIGN_OR_RETURN(impl->verifier_key, impl->db->GetMeta(store::keys::kMetaVerifierKey));

@@ -273,7 +273,7 @@ void Writer::CommitLoop() {
     // The delta is encoded and compressed here rather than on the apply
     // thread, which is the busier of the two.
     group->batch
-        .Put(db_->state(), keys::StateDelta(group->end_seq),
+        .Put(db_->deltas(), keys::StateDelta(group->end_seq),
              compressor_.Compress(group->delta.Finish(group->end_seq)))
         .PermitUncheckedError();
     // Rows first: once the write lands, a snapshot may include this group
