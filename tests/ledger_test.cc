@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -80,6 +81,15 @@ VerifyReport Verify(const Ledger& ledger) {
   auto report = VerifyLedger(*ledger.Snapshot(), {});
   REQUIRE(report.ok());
   return *report;
+}
+
+// Folds run in the background: waits (up to 10 s) until `ledger` has done
+// at least `folds`, and returns how many it has done.
+uint64_t WaitForFolds(const Ledger& ledger, uint64_t folds) {
+  for (int i = 0; i < 1000 && ledger.stats().folds < folds; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return ledger.stats().folds;
 }
 
 }  // namespace
@@ -417,11 +427,7 @@ TEST_CASE("folded and unfolded event ids answer idempotency and lookups alike", 
     auto ledger = Ledger::Open(dir.path(), options);
     REQUIRE(ledger.ok());
     for (int b = 0; b < 20; ++b) REQUIRE((*ledger)->Append(Batch(b * 100, 100), "t").ok());
-    // Folds run in the background; wait for at least a few.
-    for (int i = 0; i < 500 && (*ledger)->stats().folds < 3; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    CHECK((*ledger)->stats().folds >= 3);
+    CHECK(WaitForFolds(**ledger, 3) >= 3);
     auto snap = (*ledger)->Snapshot();
     for (int i = 0; i < 2000; i += 37) {
       char id[32];
@@ -608,10 +614,7 @@ TEST_CASE("past the bound on unfolded rows, a write waits for a fold or is refus
     CHECK(refused.status().IsBusy());
     CHECK(refused.status().message().find("folding") != std::string::npos);
     CHECK(ledger->size() == 51);
-    for (int i = 0; i < 1000 && ledger->stats().folds == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    REQUIRE(ledger->stats().folds >= 1);
+    REQUIRE(WaitForFolds(*ledger, 1) >= 1);
     auto accepted = ledger->Append(Batch(50, 50), "t");
     REQUIRE(accepted.ok());
     CHECK(accepted->front().seq == 51);
@@ -688,10 +691,7 @@ TEST_CASE("receipt codes are found wherever their index rows are", "[ledger][fol
       CHECK(ReceiptSeqs(*before_folds, CodeAt(*before_folds, seq)) == std::vector<uint64_t>{seq});
     }
     for (int b = 1; b < 20; ++b) REQUIRE((*ledger)->Append(Batch(b * 100, 100), "t").ok());
-    for (int i = 0; i < 500 && (*ledger)->stats().folds < 3; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    REQUIRE((*ledger)->stats().folds >= 3);
+    REQUIRE(WaitForFolds(**ledger, 3) >= 3);
     auto now = (*ledger)->Snapshot();
     for (uint64_t seq = 1; seq <= 2000; seq += 37) {
       CHECK(ReceiptSeqs(*now, CodeAt(*now, seq)) == std::vector<uint64_t>{seq});
@@ -1157,13 +1157,15 @@ TEST_CASE("a ledger of format 1, one entry a key, opens, verifies and grows in r
 
 namespace {
 
-// The levels holding `family`'s files, in the bare database.
-std::vector<int> LevelsWithFiles(const testing::BareDb& bare, const std::string& family) {
+// The names of `family`'s files by level, in the bare database (levels
+// without files left out).
+std::map<int, std::vector<std::string>> FilesByLevel(const testing::BareDb& bare,
+                                                     const std::string& family) {
   rocksdb::ColumnFamilyMetaData meta;
   bare.db()->GetColumnFamilyMetaData(bare.family(family), &meta);
-  std::vector<int> out;
+  std::map<int, std::vector<std::string>> out;
   for (const auto& level : meta.levels) {
-    if (!level.files.empty()) out.push_back(level.level);
+    for (const auto& file : level.files) out[level.level].push_back(file.name);
   }
   return out;
 }
@@ -1178,10 +1180,7 @@ void AppendAndFold(const std::string& path, int from, int groups = 10, uint64_t 
   for (int b = 0; b < groups; ++b) {
     REQUIRE((*ledger)->Append(Batch(from + b * 100, 100), "t").ok());
   }
-  for (int i = 0; i < 500 && (*ledger)->stats().folds < folds; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  REQUIRE((*ledger)->stats().folds >= folds);
+  REQUIRE(WaitForFolds(**ledger, folds) >= folds);
 }
 
 }  // namespace
@@ -1215,18 +1214,17 @@ TEST_CASE("a ledger whose rows were compacted in levels opens under universal co
     testing::BareDb bare(dir / "db", leveled);
     for (const char* family : {"state", "index"}) {
       INFO(family);
-      rocksdb::ColumnFamilyMetaData meta;
-      bare.db()->GetColumnFamilyMetaData(bare.family(family), &meta);
       std::vector<std::string> upper;
-      for (const auto& level : meta.levels) {
-        if (level.level == 6) continue;
-        for (const auto& file : level.files) upper.push_back(file.name);
+      for (const auto& [level, names] : FilesByLevel(bare, family)) {
+        if (level != 6) upper.insert(upper.end(), names.begin(), names.end());
       }
       REQUIRE_FALSE(upper.empty());
       REQUIRE(bare.db()
                   ->CompactFiles(rocksdb::CompactionOptions(), bare.family(family), upper, 1)
                   .ok());
-      REQUIRE(LevelsWithFiles(bare, family) == std::vector<int>{1, 6});
+      std::vector<int> levels;
+      for (const auto& [level, names] : FilesByLevel(bare, family)) levels.push_back(level);
+      REQUIRE(levels == std::vector<int>{1, 6});
     }
   }
   auto ledger = Ledger::Open(dir.path());

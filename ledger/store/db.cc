@@ -270,12 +270,11 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   // grows (bench/scale, target < 1 GiB at 10M entries).
   options.db_write_buffer_size = 160 << 20;
   // A WAL file is deleted only once every family with data in it has been
-  // flushed, and `meta` (one key rewritten per group) or `tree` never fill
-  // a memtable: without a cap RocksDB let the WAL grow to four times the
-  // memtable budget, ~0.9 GB at 1M demo entries (more than the tables
-  // themselves), and replayed all of it on every open. Past this size it
-  // flushes whichever families hold the oldest WAL file. Not lower: each
-  // such flush leaves the tree family's merge operands in one more file,
+  // flushed, and `tree` (and `meta` before it held the group deltas: one
+  // key rewritten per group) never fills a memtable: without a cap RocksDB let the WAL grow to four
+  // times the memtable budget, ~0.9 GB at 1M demo entries (more than the tables themselves), and
+  // replayed all of it on every open. Past this size it flushes whichever families hold the oldest
+  // WAL file. Not lower: each such flush leaves the tree family's merge operands in one more file,
   // and at 128 MiB an inclusion path took 13 us instead of 9 (1M entries).
   options.max_total_wal_size = 256 << 20;
   options.listeners.push_back(std::make_shared<ResumableIoErrors>());

@@ -166,8 +166,9 @@ void Folder::StopIngesting() {
 // flush overlaps that file's seqno range and RocksDB 7.8 refuses the new
 // version as Corruption (force_consistency_checks; upstream pull request
 // 10776). Nothing but the fold writes `state` and `index` while a ledger
-// is open (the deltas are in `meta`), so this flushes only after one-off
-// writes: a format upgrade, the receipt index's first build.
+// is open (the deltas are in `meta`; the format upgrade flushes `state`
+// itself), so this flushes only after the receipt index's first build or
+// rows written behind the ledger's back.
 Status Folder::FlushIfNotEmpty(rocksdb::ColumnFamilyHandle* cf) {
   uint64_t active = 0, immutable = 0;
   rocksdb::DB* db = db_->db();
