@@ -1207,8 +1207,9 @@ TEST_CASE("a ledger whose rows were compacted in levels opens under universal co
     }
   }
   // A third as many rows again, in one or two files: too few for universal
-  // compaction to merge them into the bottom run (its trigger is eight runs,
-  // or newer runs twice the size of the bottom one), so they stay above it.
+  // compaction to merge them into the bottom run (its trigger is sixteen
+  // runs, or newer runs twice the size of the bottom one), so they stay
+  // above it.
   AppendAndFold(dir.path(), 1001, 3, 1);
   {
     testing::BareDb bare(dir / "db", leveled);
@@ -1265,11 +1266,9 @@ std::vector<std::string> KeysBelowRows(store::Db& db, rocksdb::ColumnFamilyHandl
 
 // Entries in the active and immutable memtables of `cf`.
 uint64_t MemtableEntries(store::Db& db, rocksdb::ColumnFamilyHandle* cf) {
-  uint64_t active = 0, immutable = 0;
-  REQUIRE(db.db()->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesActiveMemTable, &active));
-  REQUIRE(
-      db.db()->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesImmMemTables, &immutable));
-  return active + immutable;
+  const std::optional<uint64_t> entries = db.MemtableEntries(cf);
+  REQUIRE(entries.has_value());
+  return *entries;
 }
 
 }  // namespace

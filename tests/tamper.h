@@ -6,7 +6,6 @@
 #define LUMBUNG_TESTS_TAMPER_H_
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,10 +39,8 @@ class BareDb {
   BareDb(const std::string& db_path, rocksdb::ColumnFamilyOptions cf);
   ~BareDb();
   rocksdb::DB* db() const { return db_; }
-  const std::vector<std::string>& names() const { return names_; }
   // The handle of family `name` (REQUIREs that it exists).
   rocksdb::ColumnFamilyHandle* family(const std::string& name) const;
-  const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
 
  private:
   rocksdb::DB* db_ = nullptr;

@@ -273,12 +273,14 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   // grows (bench/scale, target < 1 GiB at 10M entries).
   options.db_write_buffer_size = 160 << 20;
   // A WAL file is deleted only once every family with data in it has been
-  // flushed, and `tree` (and `meta` before it held the group deltas: one
-  // key rewritten per group) never fills a memtable: without a cap RocksDB let the WAL grow to four
-  // times the memtable budget, ~0.9 GB at 1M demo entries (more than the tables themselves), and
-  // replayed all of it on every open. Past this size it flushes whichever families hold the oldest
-  // WAL file. Not lower: each such flush leaves the tree family's merge operands in one more file,
-  // and at 128 MiB an inclusion path took 13 us instead of 9 (1M entries).
+  // flushed, and `tree` never fills a memtable (nor did `meta` before it
+  // held the group deltas): without a cap RocksDB let the WAL grow to four
+  // times the memtable budget, ~0.9 GB at 1M demo entries (more than the
+  // tables themselves), and replayed all of it on every open. Past this
+  // size it flushes whichever families hold the oldest WAL file. Not lower:
+  // each such flush leaves the tree family's merge operands in one more
+  // file, and at 128 MiB an inclusion path took 13 us instead of 9 (1M
+  // entries).
   options.max_total_wal_size = 256 << 20;
   options.listeners.push_back(std::make_shared<ResumableIoErrors>());
   options.max_bgerror_resume_count = 0;  // only the writer resumes
@@ -326,10 +328,18 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
     // made, which gets the current one.
     auto format = db->GetMeta(keys::kMetaFormat);
     if (!format.ok() && !format.status().IsNotFound()) return format.status();
-    db->deltas_in_state_ = format.ok() && (*format == kFormatVersionDeltasInState ||
-                                           *format == kFormatVersionOneEntryPerKey);
+    db->deltas_in_state_ = format.ok() && DeltasInState(*format);
   }
   return db;
+}
+
+std::optional<uint64_t> Db::MemtableEntries(rocksdb::ColumnFamilyHandle* cf) const {
+  uint64_t active = 0, immutable = 0;
+  if (!db_->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesActiveMemTable, &active) ||
+      !db_->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesImmMemTables, &immutable)) {
+    return std::nullopt;
+  }
+  return active + immutable;
 }
 
 Status Db::MoveDeltasToMeta() {

@@ -25,7 +25,9 @@
 #ifndef LUMBUNG_LEDGER_STORE_DB_H_
 #define LUMBUNG_LEDGER_STORE_DB_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,11 @@ namespace lumbung::store {
 inline constexpr std::string_view kFormatVersion = "3";
 inline constexpr std::string_view kFormatVersionDeltasInState = "2";
 inline constexpr std::string_view kFormatVersionOneEntryPerKey = "1";
+// Whether a ledger of `format` keeps its group deltas in `state`: every
+// older format this version reads.
+constexpr bool DeltasInState(std::string_view format) {
+  return format == kFormatVersionDeltasInState || format == kFormatVersionOneEntryPerKey;
+}
 
 enum class OpenMode { kCreate, kWrite, kReadOnly };
 
@@ -74,6 +81,9 @@ class Db {
   // labels the ledger format 3, in one synced batch; then flushes `state`,
   // so that its memtable holds nothing older than the fold's next file.
   Status MoveDeltasToMeta();
+  // Rows in `cf`'s active and immutable memtables; nullopt if RocksDB
+  // does not say.
+  std::optional<uint64_t> MemtableEntries(rocksdb::ColumnFamilyHandle* cf) const;
   // Every column family that is open, RocksDB's default one included.
   std::vector<rocksdb::ColumnFamilyHandle*> families() const;
   bool read_only() const { return read_only_; }

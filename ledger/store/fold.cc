@@ -170,14 +170,9 @@ void Folder::StopIngesting() {
 // itself), so this flushes only after the receipt index's first build or
 // rows written behind the ledger's back.
 Status Folder::FlushIfNotEmpty(rocksdb::ColumnFamilyHandle* cf) {
-  uint64_t active = 0, immutable = 0;
-  rocksdb::DB* db = db_->db();
-  if (db->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesActiveMemTable, &active) &&
-      db->GetIntProperty(cf, rocksdb::DB::Properties::kNumEntriesImmMemTables, &immutable) &&
-      active == 0 && immutable == 0) {
-    return Status();
-  }
-  return FromRocks(db->Flush(rocksdb::FlushOptions(), cf), "flushing before a fold's ingest");
+  if (db_->MemtableEntries(cf) == uint64_t{0}) return Status();
+  return FromRocks(db_->db()->Flush(rocksdb::FlushOptions(), cf),
+                   "flushing before a fold's ingest");
 }
 
 Status Folder::IngestRows(rocksdb::ColumnFamilyHandle* cf, const std::string& file,

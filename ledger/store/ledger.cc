@@ -138,8 +138,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptio
       impl->db, store::Db::Open(DbPath(dir), options.read_only ? store::OpenMode::kReadOnly
                                                                : store::OpenMode::kWrite));
   LUMBUNG_ASSIGN_OR_RETURN(const std::string format, impl->db->GetMeta(store::keys::kMetaFormat));
-  if (format != store::kFormatVersion && format != store::kFormatVersionDeltasInState &&
-      format != store::kFormatVersionOneEntryPerKey) {
+  if (format != store::kFormatVersion && !store::DeltasInState(format)) {
     return Status::FailedPrecondition("ledger format " + format + " is not supported");
   }
   if (format != store::kFormatVersion && !options.read_only) {
