@@ -889,6 +889,15 @@ TEST_CASE("group deltas: compressed, read back, older uncompressed ones, damaged
   std::string huge = stored;
   huge.resize(4);  // the magic alone: no frame header, no size
   CHECK(store::InflateDelta(huge, &buffer).status().code() == Code::kCorruption);
+  // Found by fuzz/stored: 15 bytes whose frame header claims 792 MB. The
+  // buffer grows with what the frame holds, not with the claim.
+  const std::string claims_792_mb("\x28\xb5\x2f\xfd\x90\x43\x2f\x62\x37\x2f\x32\x30\x32\x36\x2d",
+                                  15);
+  std::string small;
+  CHECK(store::InflateDelta(claims_792_mb, &small).status().code() == Code::kCorruption);
+  CHECK(small.capacity() < (1u << 20));
+  // Bytes after the frame are damage too.
+  CHECK(store::InflateDelta(stored + "x", &buffer).status().code() == Code::kCorruption);
 }
 
 TEST_CASE("library callers passing bytes that are not an event body are refused", "[ledger]") {

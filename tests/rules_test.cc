@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "lumbung/ledger/domain/rows.h"
 #include "lumbung/ledger/domain/state.h"
 #include "lumbung/ledger/ledger.h"
 #include "lumbung/ledger/projection.h"
@@ -487,4 +488,39 @@ TEST_CASE("payment slots grow by two, not by doubling, and keep their order", "[
   CHECK(most_capacity < 64);
   REQUIRE(b.paid.size() == 40);
   for (size_t i = 0; i < b.paid.size(); ++i) CHECK(b.paid[i].seq == 101 + i);
+}
+
+// Found by fuzz/stored: a stored loan row whose value named no loan ("")
+// loaded under the key of another, and the state then wrote back a row
+// ("L/") that no state could load again. The key names the record; a value
+// naming another record, or a key with an empty part, is corruption.
+TEST_CASE("a projection row loads only under the key of the record it holds") {
+  domain::ProgramRec program;
+  program.id = "blt-2026";
+  program.unit = "IDR";
+  program.balance = 300000;
+  const std::string program_row = domain::EncodeProgram(program);
+  domain::State state;
+  REQUIRE(domain::LoadRow(state, domain::ProgramKey("blt-2026"), program_row).ok());
+  CHECK(state.programs.at("blt-2026").balance == 300000);
+
+  domain::State other;
+  CHECK(domain::LoadRow(other, domain::ProgramKey("pkh-2026"), program_row).IsCorruption());
+  CHECK(other.programs.empty());
+
+  domain::LoanRec nameless;
+  nameless.principal = 500000;
+  CHECK(domain::LoadRow(other, domain::LoanKey("kube-mawar-0001"), domain::EncodeLoan(nameless))
+            .IsCorruption());
+  CHECK(other.loans.empty());
+
+  domain::CycleRec cycle;
+  cycle.cycle = "2026-01";
+  const std::string cycle_row = domain::EncodeCycle(cycle);
+  CHECK(domain::LoadRow(other, domain::CycleKey("", "2026-01"), cycle_row).IsCorruption());
+  CHECK(domain::LoadRow(other, domain::CycleKey("blt-2026", "2026-02"), cycle_row).IsCorruption());
+  CHECK(domain::LoadRow(other, "C/blt-2026/2026-01/extra", cycle_row).IsCorruption());
+  CHECK(other.programs.empty());
+  REQUIRE(domain::LoadRow(other, domain::CycleKey("blt-2026", "2026-01"), cycle_row).ok());
+  CHECK(other.programs.at("blt-2026").cycles.count("2026-01") == 1);
 }

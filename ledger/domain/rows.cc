@@ -1,6 +1,7 @@
 #include "lumbung/ledger/domain/rows.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "lumbung/base/text.h"
 #include "lumbung/fb/state_generated.h"
@@ -57,6 +58,24 @@ std::vector<std::string_view> Split(std::string_view key) {
 
 Status Bad(std::string_view key) {
   return Status::Corruption("malformed projection row " + std::string(key));
+}
+
+// How many parts (record ids, parents first) a key of `kind` has; 0 for a
+// kind LoadRow does not know.
+size_t KeyParts(char kind) {
+  switch (kind) {
+    case 'P':
+    case 'G':
+    case 'L':
+    case 'F': return 1;
+    case 'C':
+    case 'B':
+    case 'R':
+    case 'M':
+    case 'V': return 2;
+    case 'Q': return 3;
+    default: return 0;
+  }
 }
 
 }  // namespace
@@ -272,7 +291,10 @@ std::string EncodeHistory(std::string_view unit, const std::vector<HistoryItem>&
 Status DecodeHistory(std::string_view value, std::string* unit, std::vector<HistoryItem>* out) {
   std::string aligned;
   const auto* row = Open<fb::HistoryRow>(value, &aligned);
-  if (row == nullptr) return Status::Corruption("malformed history row");
+  if (row == nullptr ||
+      !ElementsAligned(row->items()->data(), row->items()->size(), alignof(fb::HistoryItem))) {
+    return Status::Corruption("malformed history row");
+  }
   *unit = S(row->unit());
   for (const fb::HistoryItem* i : *row->items()) out->push_back({i->seq(), i->balance()});
   return Status();
@@ -280,10 +302,12 @@ Status DecodeHistory(std::string_view value, std::string* unit, std::vector<Hist
 
 namespace {
 
-Status LoadProgramRow(State& state, std::string_view value) {
+Status LoadProgramRow(State& state, std::string_view id, std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::ProgramRow>(value, &aligned);
-  if (row == nullptr) return Status::Corruption("malformed program row");
+  if (row == nullptr || row->program_id()->string_view() != id) {
+    return Status::Corruption("malformed program row");
+  }
   ProgramRec& r = state.programs[row->program_id()->str()];
   r.id = row->program_id()->str();
   r.name = S(row->name());
@@ -303,11 +327,16 @@ Status LoadProgramRow(State& state, std::string_view value) {
   return Status();
 }
 
-Status LoadCycleRow(ProgramRec& program, std::string_view value) {
+// Child rows take their parent as a function, called only once the row is
+// known good: a refused row leaves the state as it was.
+template <class Parent>
+Status LoadCycleRow(Parent program, std::string_view id, std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::CycleRow>(value, &aligned);
-  if (row == nullptr) return Status::Corruption("malformed cycle row");
-  CycleRec& r = program.cycles[row->cycle()->str()];
+  if (row == nullptr || row->cycle()->string_view() != id) {
+    return Status::Corruption("malformed cycle row");
+  }
+  CycleRec& r = program().cycles[row->cycle()->str()];
   r.cycle = row->cycle()->str();
   r.planned_count = row->planned_count();
   r.planned_amount = row->planned_amount();
@@ -321,11 +350,15 @@ Status LoadCycleRow(ProgramRec& program, std::string_view value) {
   return Status();
 }
 
-Status LoadBeneficiaryRow(InternPool& strings, ProgramRec& program, std::string_view value) {
+template <class Parent>
+Status LoadBeneficiaryRow(InternPool& strings, Parent program, std::string_view id,
+                          std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::BeneficiaryRow>(value, &aligned);
-  if (row == nullptr) return Status::Corruption("malformed beneficiary row");
-  const auto it = program.beneficiaries.try_emplace(row->beneficiary_id()->str()).first;
+  if (row == nullptr || row->beneficiary_id()->string_view() != id) {
+    return Status::Corruption("malformed beneficiary row");
+  }
+  const auto it = program().beneficiaries.try_emplace(row->beneficiary_id()->str()).first;
   BeneficiaryRec& r = it->second;
   r.SetId(it->first);
   r.region_code = strings.Intern(SV(row->region_code()));
@@ -340,20 +373,27 @@ Status LoadBeneficiaryRow(InternPool& strings, ProgramRec& program, std::string_
   return Status();
 }
 
-Status LoadPaidRow(InternPool& strings, BeneficiaryRec& ben, std::string_view value) {
+template <class Parent>
+Status LoadPaidRow(InternPool& strings, Parent ben, std::string_view cycle,
+                   std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::PaidRow>(value, &aligned);
-  if (row == nullptr) return Status::Corruption("malformed paid row");
-  ben.AddPaid(PaidRec{strings.Place(row->cycle()->string_view(), SV(row->region_code())),
-                      row->seq(), row->amount()});
+  if (row == nullptr || row->cycle()->string_view() != cycle) {
+    return Status::Corruption("malformed paid row");
+  }
+  ben().AddPaid(PaidRec{strings.Place(row->cycle()->string_view(), SV(row->region_code())),
+                        row->seq(), row->amount()});
   return Status();
 }
 
-Status LoadRegionRow(ProgramRec& program, std::string_view value) {
+template <class Parent>
+Status LoadRegionRow(Parent program, std::string_view id, std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::RegionRow>(value, &aligned);
-  if (row == nullptr) return Status::Corruption("malformed region row");
-  RegionRec& r = program.regions[row->region_code()->str()];
+  if (row == nullptr || row->region_code()->string_view() != id) {
+    return Status::Corruption("malformed region row");
+  }
+  RegionRec& r = program().regions[row->region_code()->str()];
   r.code = row->region_code()->str();
   r.recipients = row->recipients();
   r.paid_count = row->paid_count();
@@ -362,10 +402,12 @@ Status LoadRegionRow(ProgramRec& program, std::string_view value) {
   return Status();
 }
 
-Status LoadGroupRow(State& state, std::string_view value) {
+Status LoadGroupRow(State& state, std::string_view id, std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::GroupRow>(value, &aligned);
-  if (row == nullptr) return Status::Corruption("malformed group row");
+  if (row == nullptr || row->group_id()->string_view() != id) {
+    return Status::Corruption("malformed group row");
+  }
   GroupRec& r = state.groups[row->group_id()->str()];
   r.id = row->group_id()->str();
   r.name = S(row->name());
@@ -381,11 +423,14 @@ Status LoadGroupRow(State& state, std::string_view value) {
   return Status();
 }
 
-Status LoadMemberRow(GroupRec& group, std::string_view value) {
+template <class Parent>
+Status LoadMemberRow(Parent group, std::string_view id, std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::MemberRow>(value, &aligned);
-  if (row == nullptr) return Status::Corruption("malformed member row");
-  MemberRec& r = group.members[row->member_id()->str()];
+  if (row == nullptr || row->member_id()->string_view() != id) {
+    return Status::Corruption("malformed member row");
+  }
+  MemberRec& r = group().members[row->member_id()->str()];
   r.id = row->member_id()->str();
   r.role = row->role();
   r.active = row->active();
@@ -395,10 +440,12 @@ Status LoadMemberRow(GroupRec& group, std::string_view value) {
   return Status();
 }
 
-Status LoadLoanRow(State& state, std::string_view value) {
+Status LoadLoanRow(State& state, std::string_view id, std::string_view value) {
   std::string aligned;
   const auto* row = Open<fb::LoanRow>(value, &aligned);
-  if (row == nullptr) return Status::Corruption("malformed loan row");
+  if (row == nullptr || row->loan_id()->string_view() != id) {
+    return Status::Corruption("malformed loan row");
+  }
   LoanRec& r = state.loans[row->loan_id()->str()];
   r.id = row->loan_id()->str();
   r.group_id = S(row->group_id());
@@ -419,34 +466,73 @@ Status LoadLoanRow(State& state, std::string_view value) {
   return Status();
 }
 
-Status LoadSmallRow(State& state, char kind, const std::vector<std::string_view>& parts,
-                    std::string_view key, std::string_view value) {
+Status LoadProvidedRow(State& state, const std::vector<std::string_view>& parts,
+                       std::string_view value) {
   std::string aligned;
-  if (kind == 'V') {
-    const auto* row = Open<fb::ProvidedRow>(value, &aligned);
-    if (row == nullptr || parts.size() != 2) return Bad(key);
-    state.programs[std::string(parts[0])].provided_by[row->funder()->str()] = row->amount();
-  } else if (kind == 'F') {
-    const auto* row = Open<fb::FunderRow>(value, &aligned);
-    if (row == nullptr) return Bad(key);
-    FunderRec& r = state.funders[row->funder()->str()];
-    r.id = row->funder()->str();
-    r.unit = S(row->unit());
-    r.balance = row->balance();
-  } else if (kind == 'X') {
+  const auto* row = Open<fb::ProvidedRow>(value, &aligned);
+  if (row == nullptr || row->funder()->string_view() != parts[1]) {
+    return Status::Corruption("malformed provided-by row");
+  }
+  state.programs[std::string(parts[0])].provided_by[row->funder()->str()] = row->amount();
+  return Status();
+}
+
+Status LoadFunderRow(State& state, std::string_view id, std::string_view value) {
+  std::string aligned;
+  const auto* row = Open<fb::FunderRow>(value, &aligned);
+  if (row == nullptr || row->funder()->string_view() != id) {
+    return Status::Corruption("malformed funder row");
+  }
+  FunderRec& r = state.funders[row->funder()->str()];
+  r.id = row->funder()->str();
+  r.unit = S(row->unit());
+  r.balance = row->balance();
+  return Status();
+}
+
+// Reversal ('X') and return ('Y') rows, keyed by a big-endian seq.
+Status LoadSeqRow(State& state, char kind, std::string_view key, std::string_view value) {
+  std::string aligned;
+  if (key.size() != 10) return Bad(key);
+  const uint64_t seq = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 2));
+  if (kind == 'X') {
     const auto* row = Open<fb::ReversedRow>(value, &aligned);
-    if (row == nullptr || key.size() != 10) return Bad(key);
-    state.reversed[GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 2))] =
-        row->by_seq();
-  } else if (kind == 'Y') {
-    const auto* row = Open<fb::ReturnedRow>(value, &aligned);
-    if (row == nullptr || key.size() != 10) return Bad(key);
-    state.returned_regions[GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 2))] =
-        S(row->region_code());
+    if (row == nullptr) return Bad(key);
+    state.reversed[seq] = row->by_seq();
   } else {
-    return Bad(key);
+    const auto* row = Open<fb::ReturnedRow>(value, &aligned);
+    if (row == nullptr) return Bad(key);
+    state.returned_regions[seq] = S(row->region_code());
   }
   return Status();
+}
+
+// One record's row of `kind`, its key split into `parts` (checked by LoadRow).
+Status LoadRecord(State& state, char kind, const std::vector<std::string_view>& parts,
+                  std::string_view value) {
+  const std::string_view id = parts.back();
+  auto program = [&]() -> ProgramRec& { return state.programs[std::string(parts[0])]; };
+  switch (kind) {
+    case 'P': return LoadProgramRow(state, id, value);
+    case 'C': return LoadCycleRow(program, id, value);
+    case 'B': return LoadBeneficiaryRow(state.strings, program, id, value);
+    case 'Q': {
+      auto beneficiary = [&]() -> BeneficiaryRec& {
+        return program().beneficiaries[std::string(parts[1])];
+      };
+      return LoadPaidRow(state.strings, beneficiary, id, value);
+    }
+    case 'R': return LoadRegionRow(program, id, value);
+    case 'G': return LoadGroupRow(state, id, value);
+    case 'M': {
+      auto group = [&]() -> GroupRec& { return state.groups[std::string(parts[0])]; };
+      return LoadMemberRow(group, id, value);
+    }
+    case 'L': return LoadLoanRow(state, id, value);
+    case 'V': return LoadProvidedRow(state, parts, value);
+    case 'F': return LoadFunderRow(state, id, value);
+    default: return Status::Corruption("unknown row kind");  // LoadRow checked
+  }
 }
 
 }  // namespace
@@ -464,25 +550,18 @@ Status LoadRow(State& state, std::string_view key, std::string_view value) {
   if (key.size() < 3 || key[1] != '/') return Bad(key);
   const char kind = key[0];
   if (kind == kHistoryPrefix) return Status();  // an index, not state
-  if (kind == 'X' || kind == 'Y') return LoadSmallRow(state, kind, {}, key, value);
+  if (kind == 'X' || kind == 'Y') return LoadSeqRow(state, kind, key, value);
+  // The key names the record and its parents, and the value must name the
+  // same record: a row loads only as the row its record writes back.
   const auto parts = Split(key);
-  auto program = [&]() -> ProgramRec& { return state.programs[std::string(parts[0])]; };
-  switch (kind) {
-    case 'P': return LoadProgramRow(state, value);
-    case 'C': return parts.size() == 2 ? LoadCycleRow(program(), value) : Bad(key);
-    case 'B':
-      return parts.size() == 2 ? LoadBeneficiaryRow(state.strings, program(), value) : Bad(key);
-    case 'Q':
-      if (parts.size() != 3) return Bad(key);
-      return LoadPaidRow(state.strings, program().beneficiaries[std::string(parts[1])], value);
-    case 'R': return parts.size() == 2 ? LoadRegionRow(program(), value) : Bad(key);
-    case 'G': return LoadGroupRow(state, value);
-    case 'M':
-      if (parts.size() != 2) return Bad(key);
-      return LoadMemberRow(state.groups[std::string(parts[0])], value);
-    case 'L': return LoadLoanRow(state, value);
-    default: return LoadSmallRow(state, kind, parts, key, value);
+  const size_t expected = KeyParts(kind);
+  if (expected == 0 || parts.size() != expected ||
+      std::any_of(parts.begin(), parts.end(), [](std::string_view p) { return p.empty(); })) {
+    return Bad(key);
   }
+  const Status loaded = LoadRecord(state, kind, parts, value);
+  if (loaded.ok()) return loaded;
+  return Status::Corruption(std::string(loaded.message()) + " under key " + std::string(key));
 }
 
 namespace {

@@ -22,6 +22,8 @@
 #ifndef LUMBUNG_LEDGER_DOMAIN_ROWS_H_
 #define LUMBUNG_LEDGER_DOMAIN_ROWS_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +69,14 @@ struct HistoryItem {
 };
 std::string EncodeHistory(std::string_view unit, const std::vector<HistoryItem>& items);
 Status DecodeHistory(std::string_view value, std::string* unit, std::vector<HistoryItem>* out);
+
+// Whether the `count` elements at `data` (a verified FlatBuffers vector)
+// may be read in place. The Verifier of FlatBuffers 2.0 checks a vector's
+// length field, not its elements' alignment: stored bytes could put 8-byte
+// elements at an address that is not a multiple of 8 (found by fuzz/stored).
+inline bool ElementsAligned(const void* data, size_t count, size_t alignment) {
+  return count == 0 || reinterpret_cast<uintptr_t>(data) % alignment == 0;
+}
 
 // Restores one row into `state` (creating parents on demand, so rows may
 // come in any order). Corruption if the key or value is malformed.
