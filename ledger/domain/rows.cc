@@ -20,6 +20,24 @@ std::string Join(char prefix, std::initializer_list<std::string_view> parts) {
   return key;
 }
 
+// The calling thread's builder, cleared. Rows are encoded by the million
+// for a digest (and by the thousand for every commit group), and a fresh
+// builder allocated its buffer each time. Clear keeps the buffer; the bytes
+// a builder makes do not depend on it. Each Encode function is done with
+// the builder before it returns, so they never share it. After an
+// unusually large row (a history row of a big batch) the buffer goes, so a
+// thread keeps at most kKeptBytes.
+FlatBufferBuilder& Builder() {
+  constexpr size_t kKeptBytes = 64 << 10;
+  thread_local FlatBufferBuilder fbb(512);
+  if (fbb.GetSize() > kKeptBytes) {
+    fbb.Reset();
+  } else {
+    fbb.Clear();
+  }
+  return fbb;
+}
+
 std::string Finish(FlatBufferBuilder& fbb) {
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
@@ -124,7 +142,7 @@ std::string HistoryKey(std::string_view account, uint64_t first_seq) {
 }
 
 std::string EncodeProgram(const ProgramRec& r) {
-  FlatBufferBuilder fbb(256);
+  FlatBufferBuilder& fbb = Builder();
   const auto id = Str(fbb, r.id), name = Str(fbb, r.name), unit = Str(fbb, r.unit),
              basis = Str(fbb, r.legal_basis);
   fb::ProgramRowBuilder b(fbb);
@@ -148,7 +166,7 @@ std::string EncodeProgram(const ProgramRec& r) {
 }
 
 std::string EncodeCycle(const CycleRec& r) {
-  FlatBufferBuilder fbb(128);
+  FlatBufferBuilder& fbb = Builder();
   const auto c = Str(fbb, r.cycle);
   fb::CycleRowBuilder b(fbb);
   b.add_cycle(c);
@@ -166,7 +184,7 @@ std::string EncodeCycle(const CycleRec& r) {
 }
 
 std::string EncodeBeneficiary(const BeneficiaryRec& r) {
-  FlatBufferBuilder fbb(160);
+  FlatBufferBuilder& fbb = Builder();
   const auto id = Str(fbb, r.id()), region = Str(fbb, r.region_code),
              household = Str(fbb, r.household_id), source = Str(fbb, r.source);
   fb::BeneficiaryRowBuilder b(fbb);
@@ -186,32 +204,32 @@ std::string EncodeBeneficiary(const BeneficiaryRec& r) {
 }
 
 std::string EncodePaid(const PaidRec& r) {
-  FlatBufferBuilder fbb(64);
+  FlatBufferBuilder& fbb = Builder();
   fbb.Finish(fb::CreatePaidRow(fbb, Str(fbb, r.cycle()), r.seq, r.amount, Str(fbb, r.region())));
   return Finish(fbb);
 }
 
 std::string EncodeRegion(const RegionRec& r) {
-  FlatBufferBuilder fbb(64);
+  FlatBufferBuilder& fbb = Builder();
   fbb.Finish(fb::CreateRegionRow(fbb, Str(fbb, r.code), r.recipients, r.paid_count, r.paid_amount,
                                  r.enrolled));
   return Finish(fbb);
 }
 
 std::string EncodeProvided(std::string_view funder, int64_t amount) {
-  FlatBufferBuilder fbb(64);
+  FlatBufferBuilder& fbb = Builder();
   fbb.Finish(fb::CreateProvidedRow(fbb, fbb.CreateString(funder.data(), funder.size()), amount));
   return Finish(fbb);
 }
 
 std::string EncodeFunder(const FunderRec& r) {
-  FlatBufferBuilder fbb(64);
+  FlatBufferBuilder& fbb = Builder();
   fbb.Finish(fb::CreateFunderRow(fbb, Str(fbb, r.id), Str(fbb, r.unit), r.balance));
   return Finish(fbb);
 }
 
 std::string EncodeGroup(const GroupRec& r) {
-  FlatBufferBuilder fbb(160);
+  FlatBufferBuilder& fbb = Builder();
   const auto id = Str(fbb, r.id), name = Str(fbb, r.name), region = Str(fbb, r.region_code),
              unit = Str(fbb, r.unit);
   fb::GroupRowBuilder b(fbb);
@@ -231,14 +249,14 @@ std::string EncodeGroup(const GroupRec& r) {
 }
 
 std::string EncodeMember(const MemberRec& r) {
-  FlatBufferBuilder fbb(64);
+  FlatBufferBuilder& fbb = Builder();
   fbb.Finish(fb::CreateMemberRow(fbb, Str(fbb, r.id), r.role, r.active, Str(fbb, r.open_loan),
                                  r.joined_seq, r.left_seq));
   return Finish(fbb);
 }
 
 std::string EncodeLoan(const LoanRec& r) {
-  FlatBufferBuilder fbb(192);
+  FlatBufferBuilder& fbb = Builder();
   const auto id = Str(fbb, r.id), group = Str(fbb, r.group_id), member = Str(fbb, r.member_id),
              unit = Str(fbb, r.unit);
   fb::LoanRowBuilder b(fbb);
@@ -266,13 +284,13 @@ std::string EncodeLoan(const LoanRec& r) {
 }
 
 std::string EncodeReversed(uint64_t by_seq) {
-  FlatBufferBuilder fbb(32);
+  FlatBufferBuilder& fbb = Builder();
   fbb.Finish(fb::CreateReversedRow(fbb, by_seq));
   return Finish(fbb);
 }
 
 std::string EncodeReturned(std::string_view region_code) {
-  FlatBufferBuilder fbb(64);
+  FlatBufferBuilder& fbb = Builder();
   fbb.Finish(fb::CreateReturnedRow(fbb, fbb.CreateString(region_code.data(), region_code.size())));
   return Finish(fbb);
 }
@@ -625,13 +643,8 @@ void EmitNested(const Owners& owners, ChildrenFn children, KeyFn key_of, EncodeF
   for (const auto& row : rows) fn(key_of(row.owner, row.id), encode(*row.rec));
 }
 
-}  // namespace
-
-// Rows are made and handed out one at a time, never gathered: at 10M
-// entries the gathered rows took more memory than the state they encode.
-// Kinds go in the order of their key letters (B C F G L M P Q R V X Y);
-// within a kind only pointers are sorted.
-void ForEachStateRow(const State& state,
+// Rows 'B' .. 'P', in key order.
+void EmitBeforeSplit(const State& state,
                      const std::function<void(const std::string&, const std::string&)>& fn) {
   const auto beneficiaries = [](const ProgramRec& p) -> const auto& {
     return p.beneficiaries;
@@ -648,6 +661,11 @@ void ForEachStateRow(const State& state,
       state.groups, [](const GroupRec& g) -> const auto& { return g.members; }, MemberKey,
       EncodeMember, fn);
   EmitSingle(state.programs, ProgramKey, EncodeProgram, fn);
+}
+
+// Rows 'Q' (kStateRowsSplitKey) .. 'Y', in key order.
+void EmitFromSplit(const State& state,
+                   const std::function<void(const std::string&, const std::string&)>& fn) {
   // Paid rows: Q/<p>/<b>/<cycle>, so beneficiaries in the order of "<p>/<b>/"
   // (not that of B rows), then each one's cycles.
   std::vector<Pending<BeneficiaryRec>> owners;
@@ -683,6 +701,19 @@ void ForEachStateRow(const State& state,
   for (const auto& [seq, region] : state.returned_regions) {
     fn(ReturnedKey(seq), EncodeReturned(region));
   }
+}
+
+}  // namespace
+
+// Rows are made and handed out one at a time, never gathered: at 10M
+// entries the gathered rows took more memory than the state they encode.
+// Kinds go in the order of their key letters (B C F G L M P Q R V X Y);
+// within a kind only pointers are sorted.
+void ForEachStateRow(const State& state,
+                     const std::function<void(const std::string&, const std::string&)>& fn,
+                     StateRows which) {
+  if (which != StateRows::kFromSplit) EmitBeforeSplit(state, fn);
+  if (which != StateRows::kBeforeSplit) EmitFromSplit(state, fn);
 }
 
 }  // namespace lumbung::domain

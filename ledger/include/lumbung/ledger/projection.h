@@ -69,8 +69,11 @@ struct ReplayOptions {
 Result<domain::State> ReplayProjection(const LedgerSnapshot& snapshot, uint64_t upto,
                                        const ReplayOptions& options = {});
 
-// SHA-256 over every state row (all but the history index) in key order:
-//   digest = SHA-256( for each row: BE32(len key) key BE32(len value) value )
+// SHA-256 over every state row (all but the history index) in key order,
+// in two halves split at the paid slots (domain::kStateRowsSplitKey), so
+// that the rebuilt state's two halves are encoded on two threads:
+//   half(rows) = SHA-256( for each row: BE32(len key) key BE32(len value) value )
+//   digest     = SHA-256( half(rows below 'Q') || half(rows from 'Q') )
 audit::Hash DigestState(const domain::State& state);
 // The same digest over the rows stored for `snapshot`.
 Result<audit::Hash> DigestStoredProjection(const LedgerSnapshot& snapshot);

@@ -85,9 +85,16 @@ Status LoadRow(State& state, std::string_view key, std::string_view value);
 // rows loaded before them, and sets `applied`.
 void FinishLoad(State& state, uint64_t applied);
 
-// Every state row (all but history), in key order.
+// Which state rows ForEachStateRow gives: all, or those on one side of
+// kStateRowsSplitKey (the paid slots 'Q' and after), so that two threads
+// can encode the two sides (the paid slots are about half of the work).
+enum class StateRows { kAll, kBeforeSplit, kFromSplit };
+inline constexpr char kStateRowsSplitKey = 'Q';
+
+// Every state row (all but history) of `which`, in key order.
 void ForEachStateRow(const State& state,
-                     const std::function<void(const std::string&, const std::string&)>& fn);
+                     const std::function<void(const std::string&, const std::string&)>& fn,
+                     StateRows which = StateRows::kAll);
 
 }  // namespace lumbung::domain
 
