@@ -439,7 +439,9 @@ void ChildFileSizeLimit(const std::string& data) {
     CHECK(ok > 0);
     CHECK(failed > 0);
     SetFileSizeLimit(RLIM_INFINITY);
-    REQUIRE(tracker.Append(ledger, Batch("after-queue", 3)).ok());
+    auto after = tracker.Append(ledger, Batch("after-queue", 3));
+    INFO(after.status().ToString());
+    REQUIRE(after.ok());
     AppendUntilFolded(ledger, tracker, "fold");
     tracker.Check(*ledger.Snapshot());
   }

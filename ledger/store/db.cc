@@ -1,6 +1,7 @@
 #include "db.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <ctime>
@@ -107,23 +108,30 @@ class InfoLog final : public rocksdb::Logger {
 // every memtable into new files and moves on to a new WAL, which fails
 // again while the disk still fails. So I/O errors (not corruption, fencing
 // or lost data, which RocksDB flags otherwise) are made hard errors, which
-// Resume may clear. The writer calls Resume before its next write after a
-// failure (writer.cc); RocksDB's own recovery thread is turned off, since
-// while it polls (every 5 s for a full disk) the writer's Resume only gets
-// Busy.
+// Resume may clear. The writer calls Resume before its next write after
+// any failure (writer.cc): its own, and those this listener hears of, which
+// include the fold thread's writes and RocksDB's flushes. RocksDB's own
+// recovery thread is turned off, since while it polls (every 5 s for a full
+// disk) the writer's Resume only gets Busy.
 class ResumableIoErrors : public rocksdb::EventListener {
  public:
+  explicit ResumableIoErrors(std::shared_ptr<std::atomic<bool>> stopped)
+      : stopped_(std::move(stopped)) {}
   void OnBackgroundError(rocksdb::BackgroundErrorReason /*reason*/,
                          rocksdb::Status* error) override {
     if (error->IsIOError() && !error->IsIOFenced() &&
         error->severity() == rocksdb::Status::Severity::kFatalError) {
       *error = rocksdb::Status(*error, rocksdb::Status::Severity::kHardError);
     }
+    stopped_->store(true, std::memory_order_release);
   }
   void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status /*error*/,
                             bool* auto_recovery) override {
     *auto_recovery = false;
   }
+
+ private:
+  const std::shared_ptr<std::atomic<bool>> stopped_;
 };
 
 // Order fixes the handle indexes used by Db's accessors.
@@ -282,13 +290,15 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   // file, and at 128 MiB an inclusion path took 13 us instead of 9 (1M
   // entries).
   options.max_total_wal_size = 256 << 20;
-  options.listeners.push_back(std::make_shared<ResumableIoErrors>());
+  auto stopped = std::make_shared<std::atomic<bool>>(false);
+  options.listeners.push_back(std::make_shared<ResumableIoErrors>(stopped));
   options.max_bgerror_resume_count = 0;  // only the writer resumes
   // The one WAL-less write, Db::KeepWalSwitchable's tombstone, needs no
   // flush when the database closes.
   options.avoid_flush_during_shutdown = true;
   if (mode != OpenMode::kReadOnly) options.info_log = InfoLog::Open(path);
   auto db = std::unique_ptr<Db>(new Db());
+  db->stopped_ = std::move(stopped);
   db->read_only_ = mode == OpenMode::kReadOnly;
   db->path_ = path;
   rocksdb::DB* raw = nullptr;

@@ -25,6 +25,7 @@
 #ifndef LUMBUNG_LEDGER_STORE_DB_H_
 #define LUMBUNG_LEDGER_STORE_DB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -100,6 +101,10 @@ class Db {
   // holds nothing, when its memtable is empty. The writer calls it before
   // each commit group's write.
   void KeepWalSwitchable();
+  // Whether RocksDB reported a background error (a failed write, flush or
+  // MANIFEST update, from any thread) since the last call. After one it
+  // refuses every write until DB::Resume() succeeds.
+  bool TakeStopped() { return stopped_->exchange(false, std::memory_order_acq_rel); }
 
   // Reads a meta value; NotFound if absent.
   Result<std::string> GetMeta(std::string_view key, const rocksdb::Snapshot* snap = nullptr) const;
@@ -108,6 +113,8 @@ class Db {
   Db() = default;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // [0] is RocksDB's default CF
+  // Set by the error listener (RocksDB's threads), taken by the writer.
+  std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
   bool read_only_ = false;
   bool deltas_in_state_ = false;  // format 1 or 2
   std::string path_;
