@@ -264,7 +264,7 @@ void Writer::CommitLoop() {
     }
     // Not only after this thread's failed write: a failed write of the fold
     // thread, or a failed flush, stops the database too (the disk-full fault
-    // test failed 1 run in 60 under load when a fold's write failed last).
+    // test failed 1 run in 160 under load when a fold's write failed last).
     if (db_->TakeStopped() || needs_resume_) {
       // After a failed write RocksDB refuses writes until resumed. If the
       // disk still fails, Resume fails and so does the write below, with
