@@ -176,6 +176,16 @@ class QueryLedger {
   void AddAll(const std::vector<std::string>& events) {
     for (const std::string& e : events) Add(e);
   }
+  // Appends all the events as one request (one commit group), so that one
+  // group posts to the same accounts many times.
+  void AddAsOneBatch(const std::vector<std::string>& events) {
+    std::vector<EventInput> batch;
+    for (const std::string& e : events) batch.push_back(DecodeEventJson(e));
+    auto receipts = ledger_->Append(std::move(batch), "test:officer");
+    REQUIRE(receipts.ok());
+    REQUIRE(receipts->size() == events.size());
+    for (const Receipt& r : *receipts) receipts_[r.seq] = ReceiptCode(r.leaf_hash);
+  }
 
   std::unique_ptr<LedgerSnapshot> Snapshot() const { return ledger_->Snapshot(); }
   // The receipt code the writer's receipt for `seq` gives.

@@ -297,8 +297,16 @@ TEST_CASE("balances: every account with its unit, summing to zero per unit", "[q
 TEST_CASE("balances as of every seq equal a replay of the log to that seq", "[query]") {
   const bool fold_often = GENERATE(false, true);
   const bool kube = GENERATE(false, true);  // the programme, or the group and its loans
+  // One group per event, or all in one group: then each account's history
+  // row holds all its postings, in seq order.
+  const bool one_group = GENERATE(false, true);
   testing::QueryLedger ledger(fold_often);
-  ledger.AddAll(kube ? testing::KubeEvents() : testing::PkhEvents());
+  const std::vector<std::string> events = kube ? testing::KubeEvents() : testing::PkhEvents();
+  if (one_group) {
+    ledger.AddAsOneBatch(events);
+  } else {
+    ledger.AddAll(events);
+  }
   const auto snapshot = ledger.Snapshot();
   for (uint64_t n = 0; n <= snapshot->size(); ++n) {
     INFO("as of seq " << n);

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "lumbung/ledger/domain/journal.h"
 #include "lumbung/ledger/domain/rows.h"
 #include "lumbung/ledger/domain/state.h"
 #include "lumbung/ledger/ledger.h"
@@ -523,4 +524,49 @@ TEST_CASE("a projection row loads only under the key of the record it holds") {
   CHECK(other.programs.empty());
   REQUIRE(domain::LoadRow(other, domain::CycleKey("blt-2026", "2026-01"), cycle_row).ok());
   CHECK(other.programs.at("blt-2026").cycles.count("2026-01") == 1);
+}
+
+TEST_CASE("the undo journal restores fields and undoes structural changes in reverse order",
+          "[rules]") {
+  domain::Journal journal;
+  int64_t balance = 100;
+  bool open = false;
+  std::vector<std::string> list;
+  std::string undone;
+
+  journal.Set(balance, int64_t{150});
+  journal.OnUndo([&] { undone += "a"; });
+  const uint64_t committed = journal.Position();
+  journal.Set(open, true);
+  list.push_back("x");
+  journal.OnUndo([&] {
+    list.pop_back();
+    undone += "b";
+  });
+  journal.Set(balance, int64_t{175});
+  const uint64_t middle = journal.Position();
+  journal.OnUndo([&] { undone += "c"; });
+  journal.Set(balance, int64_t{200});
+  journal.Set(balance, int64_t{200});  // unchanged: nothing to undo
+
+  journal.RollbackTo(middle);
+  CHECK(balance == 175);
+  CHECK(undone == "c");
+  CHECK(open);
+
+  // What is committed is forgotten: rolling back stops there.
+  journal.CommitUpTo(committed);
+  journal.RollbackTo(committed);
+  CHECK(balance == 150);
+  CHECK_FALSE(open);
+  CHECK(list.empty());
+  CHECK(undone == "cb");
+  CHECK(journal.Position() == committed);
+
+  // Entries after a commit still pair each structural change with its undo.
+  journal.OnUndo([&] { undone += "d"; });
+  journal.Set(balance, int64_t{10});
+  journal.RollbackTo(committed);
+  CHECK(balance == 150);
+  CHECK(undone == "cbd");
 }

@@ -56,6 +56,19 @@ const T* Open(std::string_view value, std::string* aligned) {
   return flatbuffers::GetRoot<T>(aligned->data());
 }
 
+// Opens the row of the record `id`: null when `value` does not verify as a
+// T or names another record (the value's id field, `name`, must equal the
+// key's id).
+template <typename T>
+const T* OpenNamed(std::string_view value, std::string_view id,
+                   const flatbuffers::String* (T::*name)() const, std::string* aligned) {
+  const T* row = Open<T>(value, aligned);
+  if (row == nullptr || (row->*name)() == nullptr || (row->*name)()->string_view() != id) {
+    return nullptr;
+  }
+  return row;
+}
+
 std::string S(const flatbuffers::String* s) {
   return s != nullptr ? s->str() : std::string();
 }
@@ -296,12 +309,11 @@ std::string EncodeReturned(std::string_view region_code) {
 }
 
 std::string EncodeHistory(std::string_view unit, const std::vector<HistoryItem>& items) {
-  FlatBufferBuilder fbb(64 + items.size() * 16);
-  std::vector<fb::HistoryItem> fb_items;
-  fb_items.reserve(items.size());
-  for (const auto& i : items) fb_items.emplace_back(i.seq, i.balance);
+  FlatBufferBuilder& fbb = Builder();
   const auto u = fbb.CreateString(unit.data(), unit.size());
-  const auto v = fbb.CreateVectorOfStructs(fb_items);
+  fb::HistoryItem* out = nullptr;
+  const auto v = fbb.CreateUninitializedVectorOfStructs(items.size(), &out);
+  for (const auto& i : items) *out++ = fb::HistoryItem(i.seq, i.balance);
   fbb.Finish(fb::CreateHistoryRow(fbb, u, v));
   return Finish(fbb);
 }
@@ -322,10 +334,8 @@ namespace {
 
 Status LoadProgramRow(State& state, std::string_view id, std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::ProgramRow>(value, &aligned);
-  if (row == nullptr || row->program_id()->string_view() != id) {
-    return Status::Corruption("malformed program row");
-  }
+  const auto* row = OpenNamed(value, id, &fb::ProgramRow::program_id, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed program row");
   ProgramRec& r = state.programs[row->program_id()->str()];
   r.id = row->program_id()->str();
   r.name = S(row->name());
@@ -350,10 +360,8 @@ Status LoadProgramRow(State& state, std::string_view id, std::string_view value)
 template <class Parent>
 Status LoadCycleRow(Parent program, std::string_view id, std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::CycleRow>(value, &aligned);
-  if (row == nullptr || row->cycle()->string_view() != id) {
-    return Status::Corruption("malformed cycle row");
-  }
+  const auto* row = OpenNamed(value, id, &fb::CycleRow::cycle, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed cycle row");
   CycleRec& r = program().cycles[row->cycle()->str()];
   r.cycle = row->cycle()->str();
   r.planned_count = row->planned_count();
@@ -372,10 +380,8 @@ template <class Parent>
 Status LoadBeneficiaryRow(InternPool& strings, Parent program, std::string_view id,
                           std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::BeneficiaryRow>(value, &aligned);
-  if (row == nullptr || row->beneficiary_id()->string_view() != id) {
-    return Status::Corruption("malformed beneficiary row");
-  }
+  const auto* row = OpenNamed(value, id, &fb::BeneficiaryRow::beneficiary_id, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed beneficiary row");
   const auto it = program().beneficiaries.try_emplace(row->beneficiary_id()->str()).first;
   BeneficiaryRec& r = it->second;
   r.SetId(it->first);
@@ -395,10 +401,8 @@ template <class Parent>
 Status LoadPaidRow(InternPool& strings, Parent ben, std::string_view cycle,
                    std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::PaidRow>(value, &aligned);
-  if (row == nullptr || row->cycle()->string_view() != cycle) {
-    return Status::Corruption("malformed paid row");
-  }
+  const auto* row = OpenNamed(value, cycle, &fb::PaidRow::cycle, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed paid row");
   ben().AddPaid(PaidRec{strings.Place(row->cycle()->string_view(), SV(row->region_code())),
                         row->seq(), row->amount()});
   return Status();
@@ -407,10 +411,8 @@ Status LoadPaidRow(InternPool& strings, Parent ben, std::string_view cycle,
 template <class Parent>
 Status LoadRegionRow(Parent program, std::string_view id, std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::RegionRow>(value, &aligned);
-  if (row == nullptr || row->region_code()->string_view() != id) {
-    return Status::Corruption("malformed region row");
-  }
+  const auto* row = OpenNamed(value, id, &fb::RegionRow::region_code, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed region row");
   RegionRec& r = program().regions[row->region_code()->str()];
   r.code = row->region_code()->str();
   r.recipients = row->recipients();
@@ -422,10 +424,8 @@ Status LoadRegionRow(Parent program, std::string_view id, std::string_view value
 
 Status LoadGroupRow(State& state, std::string_view id, std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::GroupRow>(value, &aligned);
-  if (row == nullptr || row->group_id()->string_view() != id) {
-    return Status::Corruption("malformed group row");
-  }
+  const auto* row = OpenNamed(value, id, &fb::GroupRow::group_id, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed group row");
   GroupRec& r = state.groups[row->group_id()->str()];
   r.id = row->group_id()->str();
   r.name = S(row->name());
@@ -444,10 +444,8 @@ Status LoadGroupRow(State& state, std::string_view id, std::string_view value) {
 template <class Parent>
 Status LoadMemberRow(Parent group, std::string_view id, std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::MemberRow>(value, &aligned);
-  if (row == nullptr || row->member_id()->string_view() != id) {
-    return Status::Corruption("malformed member row");
-  }
+  const auto* row = OpenNamed(value, id, &fb::MemberRow::member_id, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed member row");
   MemberRec& r = group().members[row->member_id()->str()];
   r.id = row->member_id()->str();
   r.role = row->role();
@@ -460,10 +458,8 @@ Status LoadMemberRow(Parent group, std::string_view id, std::string_view value) 
 
 Status LoadLoanRow(State& state, std::string_view id, std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::LoanRow>(value, &aligned);
-  if (row == nullptr || row->loan_id()->string_view() != id) {
-    return Status::Corruption("malformed loan row");
-  }
+  const auto* row = OpenNamed(value, id, &fb::LoanRow::loan_id, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed loan row");
   LoanRec& r = state.loans[row->loan_id()->str()];
   r.id = row->loan_id()->str();
   r.group_id = S(row->group_id());
@@ -497,10 +493,8 @@ Status LoadProvidedRow(State& state, const std::vector<std::string_view>& parts,
 
 Status LoadFunderRow(State& state, std::string_view id, std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::FunderRow>(value, &aligned);
-  if (row == nullptr || row->funder()->string_view() != id) {
-    return Status::Corruption("malformed funder row");
-  }
+  const auto* row = OpenNamed(value, id, &fb::FunderRow::funder, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed funder row");
   FunderRec& r = state.funders[row->funder()->str()];
   r.id = row->funder()->str();
   r.unit = S(row->unit());

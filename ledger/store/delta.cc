@@ -33,7 +33,14 @@ void RowBlock::Truncate(size_t n) {
 }
 
 std::string DeltaBuilder::Finish(uint64_t end_seq) const {
-  flatbuffers::FlatBufferBuilder fbb(64 + rows_.size() * 64);
+  // Room for everything at once: a builder that grows copies what it holds
+  // at each doubling (a fifth of this function's cost when it started at
+  // 64 bytes a row). A row costs its bytes plus its table, vtable and two
+  // length-prefixed, padded vectors: under 40 bytes.
+  size_t id_bytes = 0;
+  for (std::string_view id : ids_) id_bytes += id.size();
+  flatbuffers::FlatBufferBuilder fbb(256 + rows_.bytes() + rows_.size() * 40 + id_bytes +
+                                     ids_.size() * 24);
   std::vector<flatbuffers::Offset<fb::Row>> rows;
   rows.reserve(rows_.size());
   for (size_t i = 0; i < rows_.size(); ++i) {

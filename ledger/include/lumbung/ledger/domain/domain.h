@@ -132,6 +132,7 @@ class Domain {
   };
   // The account's DESIGN §7.1 name and its unit, as of now.
   static void NameAccount(const Posting& posting, std::string* name, std::string* unit);
+  void TakeHistoryRows(const RowSink& sink);
 
   LedgerIdentity identity_;
   EntryReader* reader_;

@@ -44,7 +44,7 @@ class Journal {
       e.ptr = &field;
       e.size = sizeof(T);
       std::memcpy(&e.old, &field, sizeof(T));
-      entries_.push_back(std::move(e));
+      entries_.push_back(e);
     }
     field = value;
   }
@@ -57,18 +57,18 @@ class Journal {
   // Runs `undo` if this position is rolled back.
   void OnUndo(std::function<void()> undo) {
     if (!enabled_) return;
-    Entry e;
-    e.undo = std::move(undo);
-    entries_.push_back(std::move(e));
+    entries_.push_back(Entry{});
+    undos_.push_back(std::move(undo));
   }
 
   uint64_t Position() const { return base_ + entries_.size(); }
   void RollbackTo(uint64_t position) {
     LUMBUNG_ASSERT(position >= base_ && position <= Position());
     while (Position() > position) {
-      Entry& e = entries_.back();
-      if (e.undo) {
-        e.undo();
+      const Entry& e = entries_.back();
+      if (e.size == 0) {
+        undos_.back()();
+        undos_.pop_back();
       } else {
         std::memcpy(e.ptr, &e.old, e.size);
       }
@@ -78,20 +78,24 @@ class Journal {
   void CommitUpTo(uint64_t position) {
     LUMBUNG_ASSERT(position >= base_ && position <= Position());
     while (base_ < position) {
+      if (entries_.front().size == 0) undos_.pop_front();
       entries_.pop_front();
       ++base_;
     }
   }
 
  private:
+  // A field write (size > 0) or a structural change (size 0), whose undo
+  // is the next one in `undos_`: most entries are field writes, and without
+  // a std::function beside each, an entry is 24 bytes rather than 56.
   struct Entry {
     void* ptr = nullptr;
     uint64_t old = 0;
     uint8_t size = 0;
-    std::function<void()> undo;  // set for structural changes
   };
   bool enabled_;
   std::deque<Entry> entries_;
+  std::deque<std::function<void()>> undos_;  // one per structural change, in order
   uint64_t base_ = 0;
 };
 
