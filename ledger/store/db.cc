@@ -290,15 +290,13 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   // file, and at 128 MiB an inclusion path took 13 us instead of 9 (1M
   // entries).
   options.max_total_wal_size = 256 << 20;
-  auto stopped = std::make_shared<std::atomic<bool>>(false);
-  options.listeners.push_back(std::make_shared<ResumableIoErrors>(stopped));
+  auto db = std::unique_ptr<Db>(new Db());
+  options.listeners.push_back(std::make_shared<ResumableIoErrors>(db->stopped_));
   options.max_bgerror_resume_count = 0;  // only the writer resumes
   // The one WAL-less write, Db::KeepWalSwitchable's tombstone, needs no
   // flush when the database closes.
   options.avoid_flush_during_shutdown = true;
   if (mode != OpenMode::kReadOnly) options.info_log = InfoLog::Open(path);
-  auto db = std::unique_ptr<Db>(new Db());
-  db->stopped_ = std::move(stopped);
   db->read_only_ = mode == OpenMode::kReadOnly;
   db->path_ = path;
   rocksdb::DB* raw = nullptr;

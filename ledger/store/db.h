@@ -113,8 +113,9 @@ class Db {
   Db() = default;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // [0] is RocksDB's default CF
-  // Set by the error listener (RocksDB's threads), taken by the writer.
-  std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
+  // Set by the error listener (RocksDB's threads), taken by the writer;
+  // shared because the listener may outlive the Db inside RocksDB.
+  const std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
   bool read_only_ = false;
   bool deltas_in_state_ = false;  // format 1 or 2
   std::string path_;
