@@ -164,27 +164,28 @@ class QueryLedger {
 
   // Appends one event, which must be accepted; returns its seq.
   uint64_t Add(const std::string& event_json) {
-    std::vector<EventInput> batch;
-    batch.push_back(DecodeEventJson(event_json));
-    auto receipts = ledger_->Append(std::move(batch), "test:officer");
     INFO(event_json);
-    REQUIRE(receipts.ok());
-    const Receipt& r = receipts->at(0);
-    receipts_[r.seq] = ReceiptCode(r.leaf_hash);
-    return r.seq;
+    return AddAsOneBatch({event_json}).at(0);
   }
   void AddAll(const std::vector<std::string>& events) {
     for (const std::string& e : events) Add(e);
   }
-  // Appends all the events as one request (one commit group), so that one
-  // group posts to the same accounts many times.
-  void AddAsOneBatch(const std::vector<std::string>& events) {
+  // Appends the events as one request (one commit group), which must be
+  // accepted; returns their seqs. One group then posts to the same
+  // accounts many times.
+  std::vector<uint64_t> AddAsOneBatch(const std::vector<std::string>& events) {
     std::vector<EventInput> batch;
     for (const std::string& e : events) batch.push_back(DecodeEventJson(e));
     auto receipts = ledger_->Append(std::move(batch), "test:officer");
+    INFO(receipts.status().ToString());
     REQUIRE(receipts.ok());
     REQUIRE(receipts->size() == events.size());
-    for (const Receipt& r : *receipts) receipts_[r.seq] = ReceiptCode(r.leaf_hash);
+    std::vector<uint64_t> seqs;
+    for (const Receipt& r : *receipts) {
+      receipts_[r.seq] = ReceiptCode(r.leaf_hash);
+      seqs.push_back(r.seq);
+    }
+    return seqs;
   }
 
   std::unique_ptr<LedgerSnapshot> Snapshot() const { return ledger_->Snapshot(); }

@@ -483,10 +483,8 @@ Status LoadLoanRow(State& state, std::string_view id, std::string_view value) {
 Status LoadProvidedRow(State& state, const std::vector<std::string_view>& parts,
                        std::string_view value) {
   std::string aligned;
-  const auto* row = Open<fb::ProvidedRow>(value, &aligned);
-  if (row == nullptr || row->funder()->string_view() != parts[1]) {
-    return Status::Corruption("malformed provided-by row");
-  }
+  const auto* row = OpenNamed(value, parts[1], &fb::ProvidedRow::funder, &aligned);
+  if (row == nullptr) return Status::Corruption("malformed provided-by row");
   state.programs[std::string(parts[0])].provided_by[row->funder()->str()] = row->amount();
   return Status();
 }
